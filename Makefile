@@ -1,0 +1,58 @@
+# talk_calls: two commands do everything.
+#   make demo   start the demo server on http://127.0.0.1:8000 with fresh demo data
+#   make test   run the whole suite on SQLite, then on PostgreSQL when one answers
+#               (with CI=true PostgreSQL is required)
+
+VENV ?= .venv
+PYTHON ?= $(shell .ci/find-python)
+DJANGO_SPEC ?=
+PG_URL ?= postgres://postgres@127.0.0.1:5432/talk_calls
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-sqlite test-postgres venv lint services clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]' $(DJANGO_SPEC)
+	touch $@
+
+services:
+	@.ci/ensure-services
+
+demo: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: venv services
+	$(BIN)/python -c "import django, sys; print('Python', sys.version.split()[0], 'Django', django.get_version())"
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(MAKE) test-sqlite
+	@if $(BIN)/python .ci/pg_ready.py "$(PG_URL)"; then \
+		$(MAKE) test-postgres; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(PG_URL) is not reachable, and CI=true requires it." >&2; exit 1; \
+	else \
+		echo "PostgreSQL not reachable: skipped the PostgreSQL run."; \
+	fi
+
+test-sqlite: venv
+	@echo "== test suite on SQLite =="
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-db.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: venv
+	@echo "== test suite on PostgreSQL =="
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .venv-django52 db.sqlite3* .test-db.sqlite3* artifacts

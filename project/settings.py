@@ -1,0 +1,105 @@
+"""Demo site settings, read from the environment with django-environ (CONTRACT section 6).
+
+Defaults make ``make demo`` work on a fresh clone: an SQLite file in the repository
+(ignored by git), DEBUG on, local hosts only. ``TALK_*`` variables fill ``TALK_CALLS``.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
+
+SECRET_KEY = env.str("SECRET_KEY", default="demo-only-insecure-secret-key-change-me-in-production-0123456789")
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "talk_calls",
+    "project",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "project" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "project.wsgi.application"
+ASGI_APPLICATION = "project.asgi.application"
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take the write lock up front, so two requests that both
+    # read then write queue up instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+    DATABASES["default"].setdefault("TEST", {})
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+AUTH_PASSWORD_VALIDATORS = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LOGIN_URL = "/admin/login/"
+
+TALK_CALLS = {
+    "START_CALLS": env.int("TALK_START_CALLS", default=0),
+    "START_CALLS_GROUPS": env.list("TALK_START_CALLS_GROUPS", default=[]),
+    "DEFAULT_PERMISSIONS": env.int("TALK_DEFAULT_PERMISSIONS", default=0),
+    "RECORDING_CONSENT": env.int("TALK_RECORDING_CONSENT", default=0),
+    "SIP_DIALOUT_BACKEND": env.str("TALK_SIP_DIALOUT_BACKEND", default=None) or None,
+    "SESSION_PING_TIMEOUT": env.int("TALK_SESSION_PING_TIMEOUT", default=30),
+    "SESSION_KILL_TIMEOUT": env.int("TALK_SESSION_KILL_TIMEOUT", default=100),
+    "MAX_CALL_DURATION": env.int("TALK_MAX_CALL_DURATION", default=0),
+    "GUEST_USERS_GROUP": env.str("TALK_GUEST_USERS_GROUP", default="guest_app"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"talk_calls": {"handlers": ["console"], "level": env.str("TALK_LOG_LEVEL", default="INFO")}},
+}

@@ -1,0 +1,9 @@
+"""Demo site URLs: the admin, the landing page and the Talk API at the site root."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("talk_calls.urls")),
+]

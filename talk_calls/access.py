@@ -1,0 +1,252 @@
+"""Find the room, participant and Talk session of the current actor (reference section 4.3).
+
+A caller's Talk session is taken only from its own Django session (``token -> session
+id``, kept by ``talk_session_map``), and is ignored when it does not belong to the
+current actor (CONTRACT section 4). The checks of the reference's middleware (404, 403
+read-only, 412 lobby, 403 permission) are functions here so permission classes, views
+and services share them.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db.models import Q
+
+from .conf import app_settings
+from .constants import (
+    GUEST_TYPES,
+    MODERATOR_TYPES,
+    ActorType,
+    Listable,
+    Permission,
+    RoomType,
+    StartCalls,
+)
+from .exceptions import LobbyActive, ParticipantNotFound, ReadOnlyRoom, RoomNotFound
+from .models import Attendee, Room, Session
+
+SESSION_MAP_KEY = "talk_calls_sessions"
+GUEST_MAP_KEY = "talk_calls_guests"
+
+
+class TalkSessionMap:
+    """The ``token -> Talk session id`` and ``token -> guest actor id`` maps in a Django session."""
+
+    def __init__(self, django_session):
+        self.django_session = django_session
+
+    def _get(self, key) -> dict:
+        if self.django_session is None:
+            return {}
+        value = self.django_session.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def _set(self, key, token, value):
+        if self.django_session is None:
+            return
+        mapping = dict(self._get(key))
+        if value is None:
+            mapping.pop(token, None)
+        else:
+            mapping[token] = value
+        self.django_session[key] = mapping
+
+    def session_id(self, token):
+        value = self._get(SESSION_MAP_KEY).get(token)
+        return value if isinstance(value, str) else None
+
+    def set_session_id(self, token, session_id):
+        self._set(SESSION_MAP_KEY, token, session_id)
+
+    def session_ids(self) -> dict:
+        return dict(self._get(SESSION_MAP_KEY))
+
+    def guest_id(self, token):
+        value = self._get(GUEST_MAP_KEY).get(token)
+        return value if isinstance(value, str) else None
+
+    def set_guest_id(self, token, actor_id):
+        self._set(GUEST_MAP_KEY, token, actor_id)
+
+    @property
+    def key(self) -> str:
+        """Return the Django session key, creating the session if it has none yet."""
+        if self.django_session is None:
+            return ""
+        if not self.django_session.session_key:
+            self.django_session.save()
+        return self.django_session.session_key or ""
+
+
+@dataclass
+class Actor:
+    """The caller: a logged-in user, or an anonymous guest identified by its Django session."""
+
+    user: object | None
+    sessions: TalkSessionMap
+
+    @classmethod
+    def from_request(cls, request) -> "Actor":
+        user = getattr(request, "user", None)
+        if user is not None and not user.is_authenticated:
+            user = None
+        return cls(user=user, sessions=TalkSessionMap(getattr(request._request, "session", None)))
+
+    @property
+    def is_user(self) -> bool:
+        return self.user is not None
+
+    @property
+    def user_id(self) -> str | None:
+        return self.user.get_username() if self.user is not None else None
+
+    def owns(self, attendee: Attendee, token: str) -> bool:
+        """Return whether ``attendee`` is this actor (users by id, guests by the stored guest id)."""
+        if self.is_user:
+            return attendee.actor_type == ActorType.USERS and attendee.actor_id == self.user_id
+        if attendee.actor_type not in (ActorType.GUESTS, ActorType.EMAILS):
+            return False
+        return attendee.actor_id == self.sessions.guest_id(token)
+
+
+@dataclass
+class Participant:
+    """An attendee of a room as seen by one request, with the caller's Talk session if any."""
+
+    room: Room
+    attendee: Attendee
+    session: Session | None = None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.attendee.participant_type in MODERATOR_TYPES
+
+    @property
+    def is_guest(self) -> bool:
+        return self.attendee.participant_type in GUEST_TYPES
+
+    @property
+    def permissions(self) -> int:
+        return self.attendee.effective_permissions(self.room)
+
+    def has_permission(self, flag: Permission) -> bool:
+        return bool(self.permissions & flag)
+
+    def can_start_call(self) -> bool:
+        """Return whether this participant may start a call (reference section 3.9)."""
+        return can_start_call(self)
+
+
+def is_guest_user(user) -> bool:
+    name = app_settings.GUEST_USERS_GROUP
+    return bool(name) and user.groups.filter(name=name).exists()
+
+
+def listable_filter(user) -> Q:
+    """Return the room filter of rooms listable to ``user``."""
+    if is_guest_user(user):
+        return Q(listable=Listable.ALL)
+    return Q(listable__in=(Listable.USERS, Listable.ALL))
+
+
+def user_in_groups(user, names) -> bool:
+    return Group.objects.filter(user=user, name__in=list(names)).exists()
+
+
+def can_start_call(participant: Participant) -> bool:
+    """Apply ``Participant::canStartCall`` with this instance's settings."""
+    room = participant.room
+    if room.type == RoomType.NOTE_TO_SELF:
+        return False
+    policy = app_settings.START_CALLS
+    if policy == StartCalls.DISABLED:
+        return False
+    if not participant.has_permission(Permission.CALL_START):
+        return False
+    groups = app_settings.START_CALLS_GROUPS
+    if groups:
+        attendee = participant.attendee
+        if attendee.actor_type != ActorType.USERS or attendee.user_id is None:
+            return False
+        if not user_in_groups(attendee.user, groups):
+            return False
+    if policy == StartCalls.EVERYONE:
+        return True
+    if policy == StartCalls.USERS:
+        return not (participant.is_guest and not participant.is_moderator)
+    if policy == StartCalls.MODERATORS:
+        return participant.is_moderator
+    return False
+
+
+def find_room(token: str, actor: Actor) -> Room:
+    """Return the room ``token`` if ``actor`` may see it: public rooms, own rooms, listable rooms."""
+    room = Room.objects.filter(token=token).first()
+    if room is None:
+        raise RoomNotFound()
+    if room.type == RoomType.PUBLIC:
+        return room
+    if actor.is_user:
+        if Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).exists():
+            return room
+        if (
+            room.type in (RoomType.GROUP, RoomType.PUBLIC)
+            and Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
+        ):
+            return room
+    raise RoomNotFound()
+
+
+def find_participant(token: str, actor: Actor, *, require_session: bool = False) -> Participant:
+    """Return the caller's participant in room ``token``, or raise 404 (reference section 4.3).
+
+    The Talk session comes from the caller's own Django session only; a user with no
+    session mapped for this room is still a participant (``session`` is None) unless
+    ``require_session`` is set.
+    """
+    session_id = actor.sessions.session_id(token)
+    if session_id:
+        session = (
+            Session.objects.select_related("attendee", "room", "attendee__user")
+            .filter(session_id=session_id, room__token=token)
+            .first()
+        )
+        if session is not None and actor.owns(session.attendee, token):
+            attendee = session.attendee
+            attendee.room = session.room
+            return Participant(room=session.room, attendee=attendee, session=session)
+    if actor.is_user and not require_session:
+        attendee = (
+            Attendee.objects.select_related("room", "user")
+            .filter(room__token=token, actor_type=ActorType.USERS, actor_id=actor.user_id)
+            .first()
+        )
+        if attendee is not None:
+            return Participant(room=attendee.room, attendee=attendee, session=None)
+    if not Room.objects.filter(token=token).exists():
+        raise RoomNotFound()
+    raise ParticipantNotFound()
+
+
+def check_read_write(participant: Participant) -> None:
+    """Raise 403 ``[]`` for a read-only or changelog room."""
+    if participant.room.is_read_only:
+        raise ReadOnlyRoom()
+
+
+def check_lobby(participant: Participant) -> None:
+    """Raise 412 ``[]`` when the lobby holds this participant (an expired timer opens it first)."""
+    room = participant.room
+    room.open_expired_lobby()
+    if not room.lobby_active():
+        return
+    if participant.is_moderator or participant.has_permission(Permission.LOBBY_IGNORE):
+        return
+    raise LobbyActive()
+
+
+def is_held_in_lobby(participant: Participant) -> bool:
+    room = participant.room
+    if not room.lobby_active():
+        return False
+    return not (participant.is_moderator or participant.has_permission(Permission.LOBBY_IGNORE))

@@ -1,0 +1,79 @@
+"""Who is calling: HTTP Basic (API clients) and the Django session cookie (browsers).
+
+Basic credentials are checked once per Django session (CONTRACT section 4): after a
+successful check the session keeps an HMAC of them, and a later request with the same
+cookie and the same credentials skips the password hasher. CSRF is not enforced here;
+``views.base.OCSView`` applies Talk's rule (412) to every cookie-only unsafe request,
+anonymous guests included.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from rest_framework.authentication import BaseAuthentication
+
+from .exceptions import NotLoggedIn
+
+SESSION_BASIC_DIGEST = "_talk_calls_basic_digest"
+SESSION_BASIC_USER = "_talk_calls_basic_user"
+
+
+def _credentials_digest(username: str, password: str) -> str:
+    message = f"{username}\x00{password}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+class BasicAuthentication(BaseAuthentication):
+    """Authenticate ``Authorization: Basic``; remember the check in the Django session."""
+
+    www_authenticate_realm = "Nextcloud"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic" or not encoded:
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise NotLoggedIn("Invalid basic header") from exc
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            raise NotLoggedIn("Invalid basic header")
+        user = self._cached_user(request, username, password)
+        if user is None:
+            user = authenticate(request._request, username=username, password=password)
+            if user is None or not user.is_active:
+                raise NotLoggedIn("Invalid username or password")
+            session = getattr(request._request, "session", None)
+            if session is not None:
+                session[SESSION_BASIC_DIGEST] = _credentials_digest(username, password)
+                session[SESSION_BASIC_USER] = user.pk
+        return user, None
+
+    def _cached_user(self, request, username, password):
+        session = getattr(request._request, "session", None)
+        if session is None:
+            return None
+        digest = session.get(SESSION_BASIC_DIGEST)
+        if not digest or not hmac.compare_digest(digest, _credentials_digest(username, password)):
+            return None
+        user = get_user_model()._default_manager.filter(pk=session.get(SESSION_BASIC_USER), is_active=True).first()
+        return user
+
+    def authenticate_header(self, request):
+        return f'Basic realm="{self.www_authenticate_realm}"'
+
+
+class SessionAuthentication(BaseAuthentication):
+    """Authenticate by Django's session cookie (after a normal Django login); no CSRF here."""
+
+    def authenticate(self, request):
+        user = getattr(request._request, "user", None)
+        if user is None or not user.is_active:
+            return None
+        return user, None

@@ -1,0 +1,73 @@
+"""System checks for ``TALK_CALLS`` (ids ``talk_calls.E001`` ...)."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS
+
+_INT_RANGES = {
+    "START_CALLS": (0, 3),
+    "DEFAULT_PERMISSIONS": (0, 255),
+    "RECORDING_CONSENT": (0, 2),
+    "SESSION_PING_TIMEOUT": (1, 86400),
+    "SESSION_KILL_TIMEOUT": (1, 7 * 86400),
+    "MAX_CALL_DURATION": (0, 10**9),
+}
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs=None, **kwargs):
+    """Validate ``settings.TALK_CALLS``."""
+    value = getattr(settings, "TALK_CALLS", {})
+    if not isinstance(value, dict):
+        return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]
+    errors = []
+    for key in sorted(set(value) - set(DEFAULTS)):
+        errors.append(
+            Error(
+                f"TALK_CALLS has an unknown key {key!r}.",
+                hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
+                id="talk_calls.E002",
+            )
+        )
+    for key, (low, high) in _INT_RANGES.items():
+        if key not in value:
+            continue
+        item = value[key]
+        if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+            errors.append(
+                Error(
+                    f"TALK_CALLS[{key!r}] must be an integer from {low} to {high}, not {item!r}.",
+                    id="talk_calls.E003",
+                )
+            )
+    groups = value.get("START_CALLS_GROUPS", [])
+    if not isinstance(groups, (list, tuple)) or not all(isinstance(g, str) for g in groups):
+        errors.append(Error("TALK_CALLS['START_CALLS_GROUPS'] must be a list of group names.", id="talk_calls.E004"))
+    backend = value.get("SIP_DIALOUT_BACKEND")
+    if backend is not None:
+        try:
+            cls = import_string(backend) if isinstance(backend, str) else None
+        except ImportError:
+            cls = None
+        if cls is None or not callable(getattr(cls, "dial_out", None)):
+            errors.append(
+                Error(
+                    f"TALK_CALLS['SIP_DIALOUT_BACKEND'] {backend!r} is not an importable class with a dial_out() method.",
+                    hint="Use e.g. 'talk_calls.sip.ConsoleDialOutBackend' or None.",
+                    id="talk_calls.E005",
+                )
+            )
+    ping, kill = value.get("SESSION_PING_TIMEOUT", 30), value.get("SESSION_KILL_TIMEOUT", 100)
+    if isinstance(ping, int) and isinstance(kill, int) and kill < ping:
+        errors.append(
+            Error(
+                "TALK_CALLS['SESSION_KILL_TIMEOUT'] must not be shorter than SESSION_PING_TIMEOUT.",
+                id="talk_calls.E006",
+            )
+        )
+    name = value.get("GUEST_USERS_GROUP", "guest_app")
+    if not isinstance(name, str):
+        errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    return errors

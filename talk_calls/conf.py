@@ -1,0 +1,35 @@
+"""The app's settings: a lazy view of ``settings.TALK_CALLS`` with defaults (CONTRACT section 6).
+
+Read values when they are used (``app_settings.START_CALLS`` inside a function), never at
+import time, so ``override_settings(TALK_CALLS=...)`` takes effect at once.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    "START_CALLS": 0,
+    "START_CALLS_GROUPS": [],
+    "DEFAULT_PERMISSIONS": 0,
+    "RECORDING_CONSENT": 0,
+    "SIP_DIALOUT_BACKEND": None,
+    "SESSION_PING_TIMEOUT": 30,
+    "SESSION_KILL_TIMEOUT": 100,
+    "MAX_CALL_DURATION": 0,
+    "GUEST_USERS_GROUP": "guest_app",
+}
+
+
+class AppSettings:
+    """Attribute access to ``TALK_CALLS`` keys, falling back to ``DEFAULTS``."""
+
+    def user_settings(self) -> dict:
+        value = getattr(settings, "TALK_CALLS", None)
+        return value if isinstance(value, dict) else {}
+
+    def __getattr__(self, name: str):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown talk_calls setting: {name}")
+        return self.user_settings().get(name, DEFAULTS[name])
+
+
+app_settings = AppSettings()

@@ -1,0 +1,57 @@
+"""The OCS envelope (talk-reference.md section 2.1) and its JSON renderer.
+
+``ocs_envelope`` builds ``{"ocs": {"meta": ..., "data": ...}}`` for v1 and v2 paths;
+``views.base.OCSView.finalize_response`` applies it to every response of the app, so
+views return plain payloads. ``OCSJSONRenderer`` escapes ``<`` and ``>`` like PHP's
+``JSON_HEX_TAG``.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from rest_framework.renderers import BaseRenderer
+
+#: v2 maps these raw OCS status codes onto HTTP statuses.
+_V2_HTTP_MAP = {997: 401, 998: 404, 996: 500, 999: 500}
+
+
+def api_version(path: str) -> int:
+    """Return 1 for ``/ocs/v1.php`` paths and 2 otherwise."""
+    return 1 if "/ocs/v1.php/" in path else 2
+
+
+def ocs_envelope(data, status_code: int, *, version: int, message: str | None = None, statuscode: int | None = None):
+    """Return ``(body, http_status)`` for a payload answered with ``status_code``."""
+    ok = 200 <= status_code < 300
+    raw = statuscode if statuscode is not None else status_code
+    if version == 1:
+        meta = {
+            "status": "ok" if ok else "failure",
+            "statuscode": 100 if ok else raw,
+            "message": message if message is not None else ("OK" if ok else ""),
+            "totalitems": "",
+            "itemsperpage": "",
+        }
+        http_status = 401 if status_code == 401 else 200
+    else:
+        meta = {
+            "status": "ok" if ok else "failure",
+            "statuscode": raw,
+            "message": "OK" if ok else (message or ""),
+        }
+        http_status = _V2_HTTP_MAP.get(raw, status_code)
+        if http_status < 200 or http_status > 600:
+            http_status = 400
+    return {"ocs": {"meta": meta, "data": data}}, http_status
+
+
+class OCSJSONRenderer(BaseRenderer):
+    media_type = "application/json"
+    format = "json"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+        return text.replace("<", "\\u003C").replace(">", "\\u003E").encode("utf-8")

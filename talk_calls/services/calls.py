@@ -1,0 +1,291 @@
+"""Call state: join, change flags, leave, end (reference sections 3.2-3.4, 4.5, 7).
+
+Every function takes the room row lock first (``lock_room``), then works on attendee
+and session rows, so call transitions of one room are serialised on PostgreSQL. The
+transitions that race are conditional updates on top of that (``active_since`` set only
+where null, cleared only where set, ``call_flag`` merged with a database-side OR, flags
+changed only where the session is still in the call), and only the request that changed
+the row records the event and sends the signal, after commit.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .. import signals
+from ..access import Participant
+from ..constants import (
+    DEFAULT_JOIN_FLAGS,
+    IN_CALL_FLAGS_MAX,
+    NO_CALL_ROOM_TYPES,
+    CallEventKind,
+    InCallFlag,
+    Permission,
+)
+from ..exceptions import BadRequest
+from ..models import Attendee, Room, Session
+from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
+
+#: in_call values that contain IN_CALL (odd numbers 1..15).
+IN_CALL_VALUES = [value for value in range(IN_CALL_FLAGS_MAX + 1) if value & InCallFlag.IN_CALL]
+
+
+def lock_room(room: Room) -> Room:
+    """Return ``room`` re-read with a row lock (a no-op lock on SQLite); refresh the caller's copy."""
+    locked = Room.objects.select_for_update().get(pk=room.pk)
+    for field in ("active_since", "call_flag", "call_started_by_id", "lobby_state", "lobby_timer", "read_only"):
+        setattr(room, field, getattr(locked, field))
+    return room
+
+
+def mask_flags(flags: int, participant: Participant) -> int:
+    """Strip audio and video bits the participant may not publish (reference section 3.2 step 7)."""
+    permissions = participant.permissions
+    if not permissions & Permission.PUBLISH_AUDIO:
+        flags &= ~InCallFlag.WITH_AUDIO
+    if not permissions & Permission.PUBLISH_VIDEO:
+        flags &= ~InCallFlag.WITH_VIDEO
+    return int(flags)
+
+
+def fresh_in_call_exists(room: Room, *, exclude_session: Session | None = None, now=None) -> bool:
+    sessions = Session.objects.fresh_in_call(room, now)
+    if exclude_session is not None:
+        sessions = sessions.exclude(pk=exclude_session.pk)
+    return sessions.exists()
+
+
+def _set_session_flags(session: Session, flags: int, *, only_if_in_call: bool = False) -> bool:
+    """Write ``flags`` on the session (refreshing ``last_ping``); return whether a row changed."""
+    now = timezone.now()
+    sessions = Session.objects.filter(pk=session.pk)
+    if only_if_in_call:
+        sessions = sessions.filter(in_call__in=IN_CALL_VALUES)
+    changed = sessions.update(in_call=flags, last_ping=now)
+    if changed:
+        session.in_call, session.last_ping = flags, now
+    return bool(changed)
+
+
+def _disconnect(room: Room, attendee: Attendee, session: Session, *, record: bool = True) -> bool:
+    """Take ``session`` out of the call (room lock held); record ``call_left``; return whether it was in."""
+    changed = (
+        Session.objects.filter(pk=session.pk)
+        .exclude(in_call=InCallFlag.DISCONNECTED)
+        .update(in_call=InCallFlag.DISCONNECTED)
+    )
+    session.in_call = InCallFlag.DISCONNECTED
+    if not changed:
+        return False
+    if record:
+        record_event(room, CallEventKind.CALL_LEFT, attendee, call_started_at=room.active_since)
+    send_on_commit(signals.participant_left_call, room, attendee=attendee, session_id=session.session_id)
+    participants_changed(room, [session.session_id])
+    return True
+
+
+def end_call(room: Room, *, attendee: Attendee | None = None, now=None):
+    """End the room's call if it runs (room lock held); return the CallEvent, or None if it did not run.
+
+    Conditional reset: only the request that clears ``active_since`` records ``call_ended``
+    (or ``call_missed``) and sends ``call_ended``.
+    """
+    now = now or timezone.now()
+    started_at = room.active_since
+    changed = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
+        active_since=None, call_flag=0, call_started_by=None
+    )
+    if not changed:
+        if room.call_flag:
+            Room.objects.filter(pk=room.pk).update(call_flag=0)
+        room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
+        return None
+    room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
+    summary = call_summary(room, started_at, now)
+    event = record_event(
+        room, ended_kind(room, summary), attendee, parameters=summary, call_started_at=started_at, now=now
+    )
+    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=False, event=event)
+    return event
+
+
+def end_call_if_empty(room: Room, *, attendee: Attendee | None = None, now=None):
+    """End the call when no fresh session remains in it (room lock held); return the event or None."""
+    if room.active_since is None and not room.call_flag:
+        return None
+    if fresh_in_call_exists(room, now=now):
+        return None
+    return end_call(room, attendee=attendee, now=now)
+
+
+def join_call(
+    participant: Participant,
+    *,
+    flags: int | None = None,
+    silent: bool = False,
+    silent_for: list[str] | tuple = (),
+) -> None:
+    """Put the caller's session in the call (reference section 3.2 steps 6-8).
+
+    Locks the room. Records ``call_started`` (the request that sets ``active_since``) or
+    ``call_joined``; merges the unmasked ``flags`` into ``call_flag``; rings on start
+    (``services.notifications``); marks the caller's own ringing processed. Raise
+    ``BadRequest("type")`` for rooms without calls and ``Forbidden`` when starting needs a
+    right the participant lacks. Sends ``call_started`` / ``participant_joined_call`` on commit.
+    """
+    from ..exceptions import Forbidden
+    from . import notifications
+
+    requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
+    session = participant.session
+    attendee = participant.attendee
+    with transaction.atomic():
+        room = lock_room(participant.room)
+        if room.type in NO_CALL_ROOM_TYPES:
+            raise BadRequest("type")
+        now = timezone.now()
+        session.refresh_from_db(fields=["in_call", "last_ping"])
+        old_flags = session.in_call
+        masked = mask_flags(requested, participant)
+        others_in_call = fresh_in_call_exists(room, exclude_session=session, now=now)
+        starting = old_flags == InCallFlag.DISCONNECTED and masked != InCallFlag.DISCONNECTED
+        if starting and not others_in_call and not participant.can_start_call():
+            raise Forbidden()
+        if starting and not others_in_call and room.active_since is not None:
+            # Nobody fresh is left in a call the room still shows: close it, so this join
+            # starts a new call instead of joining a ghost one.
+            end_call(room, now=now)
+        _set_session_flags(session, masked)
+        if masked != InCallFlag.DISCONNECTED:
+            Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
+            attendee.last_joined_call = now
+        Room.objects.filter(pk=room.pk).update(call_flag=F("call_flag").bitor(requested))
+        room.call_flag |= requested
+        started = False
+        if room.active_since is None:
+            started = bool(
+                Room.objects.filter(pk=room.pk, active_since__isnull=True).update(
+                    active_since=now, call_started_by=attendee
+                )
+            )
+            if started:
+                room.active_since, room.call_started_by_id = now, attendee.pk
+        if starting:
+            kind = CallEventKind.CALL_STARTED if started or not others_in_call else CallEventKind.CALL_JOINED
+            parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
+            record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
+        if started:
+            if not silent:
+                notifications.ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
+            send_on_commit(signals.call_started, room, attendee=attendee, flags=requested, silent=silent)
+        if masked != InCallFlag.DISCONNECTED:
+            notifications.mark_processed(room, attendee, now=now)
+        if starting:
+            send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=masked)
+        elif old_flags != masked:
+            send_on_commit(
+                signals.participant_flags_changed,
+                room,
+                attendee=attendee,
+                session=session,
+                old_flags=old_flags,
+                flags=masked,
+            )
+        participants_changed(room, [session.session_id])
+
+
+def update_call_flags(participant: Participant, *, flags: int) -> None:
+    """Change the flags of a session that is in the call (reference section 3.3).
+
+    Raise ``BadRequest()`` (data null) when the session is not in the call or ``flags``
+    lack IN_CALL. The update is conditional on the session still being in the call, so a
+    racing leave or end-for-everyone is never undone. The room's ``call_flag`` is not
+    touched (reference). Sends ``participant_flags_changed`` on commit.
+    """
+    session = participant.session
+    if not flags & InCallFlag.IN_CALL:
+        raise BadRequest()
+    masked = mask_flags(flags, participant)
+    with transaction.atomic():
+        old_flags = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
+        if old_flags is None or not old_flags & InCallFlag.IN_CALL:
+            raise BadRequest()
+        if not _set_session_flags(session, masked, only_if_in_call=True):
+            raise BadRequest()
+        room = participant.room
+        send_on_commit(
+            signals.participant_flags_changed,
+            room,
+            attendee=participant.attendee,
+            session=session,
+            old_flags=old_flags,
+            flags=masked,
+        )
+        participants_changed(room, [session.session_id])
+
+
+def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
+    """Leave the call, or end it for everyone (reference section 3.4).
+
+    Locks the room. A moderator with ``end_for_all`` who wins the conditional reset ends
+    the call for everyone (one bulk update, one ``call_ended_everyone``); a loser, or a
+    non-moderator, leaves normally: ``call_left``, then ``call_ended``/``call_missed`` when
+    no fresh session remains. A leave from a session not in the call still closes a call
+    nobody fresh is in.
+    """
+    with transaction.atomic():
+        room = lock_room(participant.room)
+        if end_for_all and participant.is_moderator and end_call_for_everyone(room, attendee=participant.attendee):
+            return
+        _disconnect(room, participant.attendee, participant.session)
+        end_call_if_empty(room, attendee=participant.attendee)
+
+
+def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None) -> bool:
+    """End the running call for every session (reference section 3.4 step 4); return whether this call won.
+
+    Takes the room lock (joins an outer transaction if there is one). The winner of the
+    conditional reset sets every session's flags to 0 in one update and records one
+    ``call_ended_everyone`` (actor ``attendee``, or the system actor for None).
+    """
+    with transaction.atomic():
+        lock_room(room)
+        now = timezone.now()
+        started_at = room.active_since
+        won = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
+            active_since=None, call_flag=0, call_started_by=None
+        )
+        if not won:
+            return False
+        room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
+        in_call = Session.objects.filter(room=room).in_call()
+        session_ids = list(in_call.values_list("session_id", flat=True))
+        in_call.update(in_call=InCallFlag.DISCONNECTED)
+        summary = call_summary(room, started_at, now)
+        event = record_event(
+            room,
+            CallEventKind.CALL_ENDED_EVERYONE,
+            attendee,
+            parameters=summary,
+            call_started_at=started_at,
+            now=now,
+        )
+        send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=True, event=event)
+        participants_changed(room, session_ids)
+        return True
+
+
+def end_expired_calls(*, now=None) -> int:
+    """End for everyone, with the system actor, every call older than ``MAX_CALL_DURATION``; return how many."""
+    from datetime import timedelta
+
+    from ..conf import app_settings
+
+    limit = app_settings.MAX_CALL_DURATION
+    if not limit or limit <= 0:
+        return 0
+    now = now or timezone.now()
+    ended = 0
+    for room in Room.objects.filter(active_since__lte=now - timedelta(seconds=limit)):
+        ended += end_call_for_everyone(room)
+    return ended

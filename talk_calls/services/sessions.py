@@ -1,0 +1,230 @@
+"""Talk sessions: joining and leaving a conversation, and removing dead sessions
+(reference sections 4.4-4.6, CONTRACT section 4).
+
+A session is created by ``join_room`` and recorded in the caller's Django session
+(``access.TalkSessionMap``). Every way a session ends (``leave_room``, logout, expiry,
+replacement by a newer join) goes through ``remove_session``, which takes the session
+out of the call, deletes it, removes a self-joined user left without sessions and ends
+a call nobody fresh is in, with the system actor.
+"""
+
+import hashlib
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..access import Actor, Participant, find_room, listable_filter
+from ..constants import (
+    SESSION_ID_ALPHABET,
+    SESSION_ID_LENGTH,
+    ActorType,
+    ParticipantType,
+    RoomType,
+)
+from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
+from ..models import Attendee, Room, Session
+from ..serializers import conflict_payload
+from .calls import _disconnect, end_call_if_empty, lock_room
+from .events import participants_changed
+
+
+def new_session_id() -> str:
+    """Return 255 random characters of the URL-safe alphabet."""
+    return "".join(secrets.choice(SESSION_ID_ALPHABET) for _ in range(SESSION_ID_LENGTH))
+
+
+def _create_session(room: Room, attendee: Attendee, django_session_key: str) -> Session:
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Session.objects.create(
+                    session_id=new_session_id(),
+                    attendee=attendee,
+                    room=room,
+                    django_session_key=django_session_key,
+                )
+        except IntegrityError:  # pragma: no cover - a 255-character collision
+            continue
+    raise RuntimeError("Could not generate a unique Talk session id")
+
+
+def remove_session(session: Session, *, attendee: Attendee | None = None) -> None:
+    """End one Talk session through the leave path (reference section 4.5, last bullet).
+
+    Locks the room. Records ``call_left`` if the session was in the call (actor: its
+    attendee), deletes the session, removes a self-joined attendee left without
+    sessions, and ends the call with the system actor when no fresh session remains.
+    """
+    with transaction.atomic():
+        room = lock_room(session.room)
+        attendee = attendee or session.attendee
+        if not Session.objects.filter(pk=session.pk).exists():
+            return
+        _disconnect(room, attendee, session)
+        Session.objects.filter(pk=session.pk).delete()
+        if (
+            attendee.participant_type == ParticipantType.USER_SELF_JOINED
+            and not Session.objects.filter(attendee=attendee).exists()
+        ):
+            Attendee.objects.filter(pk=attendee.pk).delete()
+        end_call_if_empty(room)
+        participants_changed(room, [session.session_id])
+
+
+def _previous_participant(room: Room, actor: Actor) -> Participant | None:
+    session_id = actor.sessions.session_id(room.token)
+    if not session_id:
+        return None
+    session = Session.objects.select_related("attendee").filter(session_id=session_id, room=room).first()
+    if session is None or not actor.owns(session.attendee, room.token):
+        return None
+    return Participant(room=room, attendee=session.attendee, session=session)
+
+
+def _user_attendee(room: Room, actor: Actor, *, password: str) -> Attendee:
+    attendee = Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).first()
+    if attendee is not None:
+        return attendee
+    listable = room.type in (RoomType.GROUP, RoomType.PUBLIC) and (
+        Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
+    )
+    if not listable and room.has_password and not room.check_password(password):
+        raise ForbiddenError("password")
+    if listable:
+        participant_type = ParticipantType.USER
+    elif room.type == RoomType.PUBLIC:
+        participant_type = ParticipantType.USER_SELF_JOINED
+    else:
+        raise NotFound()
+    user = actor.user
+    attendee, _ = Attendee.objects.get_or_create(
+        room=room,
+        actor_type=ActorType.USERS,
+        actor_id=actor.user_id,
+        defaults={
+            "participant_type": participant_type,
+            "user": user,
+            "display_name": user.get_full_name() or user.get_username(),
+        },
+    )
+    return attendee
+
+
+def _guest_attendee(room: Room, actor: Actor, *, password: str, previous: Participant | None) -> tuple[Attendee, str]:
+    """Return the guest attendee and the id of the session to create for it."""
+    if room.type != RoomType.PUBLIC:
+        raise NotFound()
+    if previous is None and room.has_password and not room.check_password(password):
+        raise ForbiddenError("password")
+    session_id = new_session_id()
+    guest_id = actor.sessions.guest_id(room.token)
+    attendee = None
+    if guest_id:
+        attendee = Attendee.objects.filter(room=room, actor_type=ActorType.GUESTS, actor_id=guest_id).first()
+    if attendee is None:
+        actor_id = hashlib.sha1(session_id.encode()).hexdigest()
+        attendee, _ = Attendee.objects.get_or_create(
+            room=room,
+            actor_type=ActorType.GUESTS,
+            actor_id=actor_id,
+            defaults={"participant_type": ParticipantType.GUEST, "permissions": 0},
+        )
+    return attendee, session_id
+
+
+def join_room(token: str, actor: Actor, *, password: str = "", force: bool = True) -> Participant:
+    """Create a Talk session for ``actor`` in room ``token`` (reference section 4.4).
+
+    Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
+    ("password")`` (403) for a wrong password, ``Conflict`` (409) when ``force`` is false
+    and this browser's previous session of the room is in a call. A previous session of
+    the same browser is otherwise ended first (which may end the call). Records the new
+    session id (and a guest's actor id) in the caller's Django session.
+    """
+    try:
+        room = find_room(token, actor)
+    except RoomNotFound as exc:
+        raise NotFound() from exc
+    previous = _previous_participant(room, actor)
+    if previous is not None:
+        if not force and previous.session.in_call:
+            raise Conflict(data=conflict_payload(previous.session))
+        remove_session(previous.session, attendee=previous.attendee)
+    with transaction.atomic():
+        if actor.is_user:
+            attendee = _user_attendee(room, actor, password=password)
+            session = _create_session(room, attendee, actor.sessions.key)
+        else:
+            attendee, session_id = _guest_attendee(room, actor, password=password, previous=previous)
+            session = Session.objects.create(
+                session_id=session_id, attendee=attendee, room=room, django_session_key=actor.sessions.key
+            )
+            actor.sessions.set_guest_id(room.token, attendee.actor_id)
+        participants_changed(room, [session.session_id])
+    actor.sessions.set_session_id(room.token, session.session_id)
+    return Participant(room=room, attendee=attendee, session=session)
+
+
+def leave_room(token: str, actor: Actor) -> None:
+    """End the caller's Talk session of room ``token``, if it has one (reference section 4.6). Never raise."""
+    session_id = actor.sessions.session_id(token)
+    actor.sessions.set_session_id(token, None)
+    if not session_id:
+        return
+    session = Session.objects.select_related("attendee", "room").filter(session_id=session_id).first()
+    if session is None or session.room.token != token or not actor.owns(session.attendee, token):
+        return
+    remove_session(session)
+
+
+def end_talk_sessions(actor: Actor) -> int:
+    """End every Talk session recorded in the actor's Django session (Django logout); return how many."""
+    ended = 0
+    for token in list(actor.sessions.session_ids()):
+        session_id = actor.sessions.session_id(token)
+        if session_id and Session.objects.filter(session_id=session_id).exists():
+            ended += 1
+        leave_room(token, actor)
+    return ended
+
+
+def touch_session(session: Session, *, now=None) -> None:
+    """Refresh ``last_ping`` (one UPDATE by primary key)."""
+    now = now or timezone.now()
+    Session.objects.filter(pk=session.pk).update(last_ping=now)
+    session.last_ping = now
+
+
+def expire_stale_sessions(*, room: Room | None = None, now=None) -> int:
+    """Remove sessions not pinged for ``SESSION_KILL_TIMEOUT`` through the leave path; return how many.
+
+    Nameless plain guests left without sessions are deleted too (reference section 4.5);
+    then any call nobody fresh is in is ended with the system actor.
+    """
+    now = now or timezone.now()
+    stale = Session.objects.stale(now).select_related("attendee", "room")
+    if room is not None:
+        stale = stale.filter(room=room)
+    removed = 0
+    rooms = {}
+    for session in stale:
+        remove_session(session)
+        rooms[session.room_id] = session.room
+        removed += 1
+    if rooms:
+        Attendee.objects.filter(
+            room_id__in=list(rooms),
+            actor_type=ActorType.GUESTS,
+            participant_type=ParticipantType.GUEST,
+            display_name="",
+            permissions__in=(0, 1),
+            sessions__isnull=True,
+        ).delete()
+    calls = Room.objects.with_call()
+    if room is not None:
+        calls = calls.filter(pk=room.pk)
+    for running in calls:
+        with transaction.atomic():
+            end_call_if_empty(lock_room(running), now=now)
+    return removed

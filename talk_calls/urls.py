@@ -1,0 +1,39 @@
+"""The app's URLs. Include them at the site root: ``path("", include("talk_calls.urls"))``.
+
+Talk fixes the URL shape, so paths are explicit (no routers). Each area has its own
+list; any other ``/ocs/`` path answers an OCS 404 in JSON (the catch-all, kept last).
+"""
+
+from django.urls import re_path
+
+from .constants import TOKEN_PATTERN
+from .views.base import OCSNotFoundView
+from .views.cloud import CapabilitiesView, CurrentUserView
+from .views.sessions import ActiveParticipantView
+
+app_name = "talk_calls"
+
+V4 = r"^ocs/v2\.php/apps/spreed/api/v4/"
+TOKEN = rf"(?P<token>{TOKEN_PATTERN})"
+
+cloud_patterns = [
+    re_path(r"^ocs/v[12]\.php/cloud/capabilities/?$", CapabilitiesView.as_view(), name="capabilities"),
+    re_path(r"^ocs/v[12]\.php/cloud/user/?$", CurrentUserView.as_view(), name="current-user"),
+]
+
+session_patterns = [
+    re_path(rf"{V4}room/{TOKEN}/participants/active$", ActiveParticipantView.as_view(), name="participants-active"),
+]
+
+room_patterns: list = []
+
+call_patterns: list = []
+
+urlpatterns = [
+    *cloud_patterns,
+    *session_patterns,
+    *room_patterns,
+    *call_patterns,
+    # Keep last: every unmatched /ocs/ path is an OCS 404.
+    re_path(r"^ocs/", OCSNotFoundView.as_view(), name="ocs-not-found"),
+]

@@ -1,0 +1,1 @@
+"""HTTP endpoints, thin: parse -> access -> service -> serialize. Nothing imports this package."""

@@ -1,0 +1,120 @@
+"""The base view of every endpoint of the app: OCS wire rules in one place.
+
+``OCSView`` sets authentication, parsers, renderer, content negotiation and the
+exception handler per view, so a host never edits its ``REST_FRAMEWORK`` setting. It
+applies Talk's CSRF rule, rejects ``format=xml``, exposes the merged parameters as
+``self.params`` and wraps every response in the OCS envelope of its path (v1 or v2).
+"""
+
+from django.middleware.csrf import CsrfViewMiddleware
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..authentication import BasicAuthentication, SessionAuthentication
+from ..exceptions import CSRFCheckFailed, InvalidParameter, NotLoggedIn, ocs_exception_handler
+from ..parsers import PARSER_CLASSES, Params
+from ..renderers import OCSJSONRenderer, api_version, ocs_envelope
+
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """Always answer JSON; ``Accept`` and ``format=json`` are accepted and ignored."""
+
+    def select_parser(self, request, parsers):
+        for parser in parsers:
+            if parser.media_type.split(";")[0] == (request.content_type or "").split(";")[0].strip():
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def enforce_csrf(request) -> None:
+    """Raise ``CSRFCheckFailed`` unless the request may change state (reference section 2.4)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if isinstance(request.successful_authenticator, BasicAuthentication):
+        return
+    if request.META.get("HTTP_OCS_APIREQUEST", "").lower() == "true":
+        return
+    django_request = request._request
+    check = _CsrfCheck(lambda req: None)
+    check.process_request(django_request)
+    if check.process_view(django_request, None, (), {}) is not None:
+        raise CSRFCheckFailed()
+
+
+class OCSView(APIView):
+    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    permission_classes = [AllowAny]
+    parser_classes = PARSER_CLASSES
+    renderer_classes = [OCSJSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
+    throttle_classes: list = []
+
+    def get_exception_handler(self):
+        return ocs_exception_handler
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:
+            raise NotLoggedIn()
+        super().permission_denied(request, message=message, code=code)
+
+    def get_authenticate_header(self, request):
+        if request.META.get("HTTP_OCS_APIREQUEST", "").lower() == "true":
+            return None
+        return BasicAuthentication().authenticate_header(request)
+
+    def initial(self, request, *args, **kwargs):
+        if request.query_params.get("format", "json").lower() not in ("json", ""):
+            raise InvalidParameter("format", "Only format=json is supported")
+        super().initial(request, *args, **kwargs)
+        enforce_csrf(request)
+
+    @property
+    def params(self) -> Params:
+        if not hasattr(self, "_params"):
+            self._params = Params.from_request(self.request)
+        return self._params
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and not getattr(response, "ocs_raw", False):
+            if response.status_code in (204, 304):
+                response.data = None
+            else:
+                body, http_status = ocs_envelope(
+                    response.data,
+                    response.status_code,
+                    version=api_version(request.path),
+                    message=getattr(response, "ocs_message", None),
+                    statuscode=getattr(response, "ocs_statuscode", None),
+                )
+                response.data, response.status_code = body, http_status
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class OCSNotFoundView(OCSView):
+    """Any ``/ocs/`` path that matches nothing: an OCS 404 in JSON, whatever the method."""
+
+    authentication_classes: list = []
+
+    def initial(self, request, *args, **kwargs):
+        pass
+
+    def dispatch(self, request, *args, **kwargs):
+        self.http_method_names = [m.lower() for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")]
+        return super().dispatch(request, *args, **kwargs)
+
+    def _not_found(self, request, *args, **kwargs):
+        return Response([], status=404)
+
+    get = post = put = patch = delete = options = _not_found

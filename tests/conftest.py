@@ -1,0 +1,58 @@
+"""Shared pytest fixtures: users, rooms, OCS clients."""
+
+import pytest
+from django.db import connection
+
+from .factories import AttendeeFactory, RoomFactory, UserFactory
+from .ocs import OCSClient
+
+
+def pytest_collection_modifyitems(config, items):
+    # Concurrency tests only mean something on PostgreSQL.
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    for item in items:
+        if "postgres" in item.keywords and "postgresql" not in engine:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def room(db):
+    return RoomFactory()
+
+
+@pytest.fixture
+def public_room(db):
+    return RoomFactory(public=True)
+
+
+@pytest.fixture
+def owner(db, room):
+    return AttendeeFactory(room=room, owner=True)
+
+
+@pytest.fixture
+def client_for():
+    """Return a factory of OCS clients: ``client_for(user)`` (Basic auth) or ``client_for()`` (guest)."""
+
+    def make(user=None, **kwargs):
+        return OCSClient(user, **kwargs)
+
+    return make
