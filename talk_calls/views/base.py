@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..access import Actor, Participant, find_participant
 from ..authentication import BasicAuthentication, SessionAuthentication
 from ..exceptions import CSRFCheckFailed, InvalidParameter, NotLoggedIn, ocs_exception_handler
 from ..parsers import PARSER_CLASSES, Params
@@ -118,3 +119,23 @@ class OCSNotFoundView(OCSView):
         return Response([], status=404)
 
     get = post = put = patch = delete = options = _not_found
+
+
+class ParticipantView(OCSView):
+    """A view of ``/room/{token}`` or ``/call/{token}``: ``self.actor`` and ``self.participant``.
+
+    ``participant`` is resolved on first use (404 when the caller is not an attendee) and
+    reused by the permission classes and the handler.
+    """
+
+    @property
+    def actor(self) -> Actor:
+        if not hasattr(self, "_actor"):
+            self._actor = Actor.from_request(self.request)
+        return self._actor
+
+    @property
+    def participant(self) -> Participant:
+        if not hasattr(self, "_participant"):
+            self._participant = find_participant(self.kwargs["token"], self.actor)
+        return self._participant

@@ -1,0 +1,86 @@
+"""DRF permission classes, one rule each, in the reference's check order (reference 3.0).
+
+List them on a view in this order: ``CallsEnabled`` (403 before any room lookup),
+``IsParticipant`` (404), ``ReadWriteConversation`` (403), ``ModeratorOrNoLobby`` (412),
+``CanStartCallPermission`` (403). Each raises its own OCS exception, so the answer
+carries the reference's ``data: []``. Views that use them inherit
+``views.base.ParticipantView``, which resolves ``view.participant`` once per request.
+"""
+
+from rest_framework.permissions import BasePermission
+
+from .access import check_lobby, check_read_write
+from .conf import app_settings
+from .constants import Permission, StartCalls
+from .exceptions import Forbidden, NotAModerator, NotLoggedIn, ParticipantNotFound
+
+
+class IsLoggedIn(BasePermission):
+    """Pass logged-in users; anonymous callers get 401 (``meta.statuscode`` 997)."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            raise NotLoggedIn()
+        return True
+
+
+class CallsEnabled(BasePermission):
+    """Pass unless ``START_CALLS`` is 3 (calls disabled): 403, even for unknown rooms."""
+
+    def has_permission(self, request, view):
+        if app_settings.START_CALLS == StartCalls.DISABLED:
+            raise Forbidden()
+        return True
+
+
+class IsParticipant(BasePermission):
+    """Pass attendees of the room; 404 for a missing room or a caller who is not an attendee."""
+
+    def has_permission(self, request, view):
+        return view.participant is not None
+
+
+class ReadWriteConversation(BasePermission):
+    """Pass unless the room is read-only or a changelog: 403."""
+
+    def has_permission(self, request, view):
+        check_read_write(view.participant)
+        return True
+
+
+class ModeratorOrNoLobby(BasePermission):
+    """Pass moderators, LOBBY_IGNORE holders, and everyone while the lobby is open; else 412."""
+
+    def has_permission(self, request, view):
+        check_lobby(view.participant)
+        return True
+
+
+class CanStartCallPermission(BasePermission):
+    """Pass participants whose effective permissions contain CALL_START; else 403."""
+
+    def has_permission(self, request, view):
+        if not view.participant.has_permission(Permission.CALL_START):
+            raise Forbidden()
+        return True
+
+
+class IsModerator(BasePermission):
+    """Pass owners, moderators and guest moderators; else 403."""
+
+    def has_permission(self, request, view):
+        if not view.participant.is_moderator:
+            raise NotAModerator()
+        return True
+
+
+class IsLoggedInModerator(BasePermission):
+    """Pass owners and moderators that are users; guests get 404, other users 403."""
+
+    def has_permission(self, request, view):
+        participant = view.participant
+        if participant.is_guest or not participant.attendee.is_user:
+            raise ParticipantNotFound()
+        if not participant.is_moderator:
+            raise NotAModerator()
+        return True
