@@ -8,6 +8,7 @@ from django.urls import re_path
 
 from .constants import TOKEN_PATTERN
 from .views.base import OCSNotFoundView
+from .views.calls import CallView
 from .views.cloud import CapabilitiesView, CurrentUserView
 from .views.sessions import ActiveParticipantView
 
@@ -27,7 +28,9 @@ session_patterns = [
 
 room_patterns: list = []
 
-call_patterns: list = []
+call_patterns = [
+    re_path(rf"{V4}call/{TOKEN}$", CallView.as_view(), name="call"),
+]
 
 urlpatterns = [
     *cloud_patterns,

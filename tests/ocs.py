@@ -52,6 +52,8 @@ class OCSClient(Client):
             return getattr(self, method)(
                 path, data=urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded", **extra
             )
+        if data is None:
+            return getattr(self, method)(path, **extra)
         return getattr(self, method)(path, data=data, **extra)
 
     def join_room(self, token, **data):
