@@ -84,3 +84,40 @@ class IsLoggedInModerator(BasePermission):
         if not participant.is_moderator:
             raise NotAModerator()
         return True
+
+
+# --- conversation endpoints (reference section 5) ----------------------------------------
+
+
+class IsNotPlainGuest(BasePermission):
+    """Pass every participant but plain guests (type 4): 403 ``null`` (participant list)."""
+
+    def has_permission(self, request, view):
+        from .constants import ParticipantType
+        from .exceptions import ForbiddenError
+
+        if view.participant.attendee.participant_type == ParticipantType.GUEST:
+            raise ForbiddenError()
+        return True
+
+
+class IsGuestParticipant(BasePermission):
+    """Pass guests and guest moderators; users get 403 ``null`` (guest name endpoint)."""
+
+    def has_permission(self, request, view):
+        from .exceptions import ForbiddenError
+
+        if not view.participant.is_guest:
+            raise ForbiddenError()
+        return True
+
+
+class HasTalkSession(BasePermission):
+    """Pass participants whose own Talk session was found; else 404 ``null``."""
+
+    def has_permission(self, request, view):
+        from .exceptions import NotFound
+
+        if view.participant.session is None:
+            raise NotFound()
+        return True

@@ -4,17 +4,25 @@ Functions here only read; they never save. Pass objects that already carry what 
 need (``select_related``) so a list costs no query per item.
 """
 
+import json
+
+from django.contrib.auth import get_user_model
+
 from .access import Participant, can_start_call, is_held_in_lobby
-from .constants import GUEST_TYPES, ParticipantType, Permission, SIPState
-from .models import Room
+from .constants import GUEST_TYPES, USER_MODERATOR_TYPES, ActorType, ParticipantType, Permission, RoomType, SIPState
+from .models import Attendee, Room
 
 
 def timestamp(value) -> int:
     return int(value.timestamp()) if value else 0
 
 
-def room_payload(room: Room, participant: Participant | None) -> dict:
-    """Return the room object as Talk clients read it, for the caller ``participant`` (or none)."""
+def room_payload(room: Room, participant: Participant | None, *, display_name: str | None = None) -> dict:
+    """Return the room object as Talk clients read it, for the caller ``participant`` (or none).
+
+    ``display_name`` overrides ``displayName`` (one-to-one rooms show the other user; see
+    ``one_to_one_display_names``).
+    """
     attendee = participant.attendee if participant else None
     session = participant.session if participant else None
     held_in_lobby = participant is not None and is_held_in_lobby(participant)
@@ -26,7 +34,7 @@ def room_payload(room: Room, participant: Participant | None) -> dict:
         "token": room.token,
         "type": room.type,
         "name": room.name,
-        "displayName": room.name,
+        "displayName": room.name if display_name is None else display_name,
         "description": room.description,
         "objectType": room.object_type,
         "objectId": room.object_id,
@@ -87,3 +95,64 @@ def room_payload(room: Room, participant: Participant | None) -> dict:
 def conflict_payload(session) -> dict:
     """Return the 409 body of a join that would replace a session still in a call."""
     return {"sessionId": session.session_id, "inCall": session.in_call, "lastPing": timestamp(session.last_ping)}
+
+
+def _one_to_one_partner(room: Room, user_id: str) -> str | None:
+    try:
+        names = json.loads(room.name)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(names, list):
+        return None
+    others = [str(name) for name in names if str(name) != user_id]
+    return others[0] if others else None
+
+
+def one_to_one_display_names(rooms, user_id: str | None) -> dict:
+    """Return ``{room.pk: other user's display name}`` for the one-to-one rooms in ``rooms`` (one query)."""
+    partners = {}
+    for room in rooms:
+        if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE) and user_id:
+            partner = _one_to_one_partner(room, user_id)
+            if partner:
+                partners[room.pk] = partner
+    if not partners:
+        return {}
+    User = get_user_model()
+    users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": set(partners.values())})
+    names = {user.get_username(): user.get_full_name() or user.get_username() for user in users}
+    return {pk: names.get(partner, partner) for pk, partner in partners.items()}
+
+
+def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> dict:
+    """Return one entry of ``GET /room/{token}/participants`` (reference section 5.3).
+
+    ``attendee.live_sessions`` (a prefetch) holds its sessions younger than the kill
+    timeout: ``inCall`` is the OR of their flags, ``lastPing`` the newest ping.
+    """
+    sessions = getattr(attendee, "live_sessions", None)
+    if sessions is None:
+        sessions = list(attendee.sessions.all())
+    in_call = 0
+    for session in sessions:
+        in_call |= session.in_call
+    caller_attendee = caller.attendee
+    is_user_moderator = caller_attendee.participant_type in USER_MODERATOR_TYPES
+    show_pin = room.sip_enabled != SIPState.DISABLED and (is_user_moderator or caller_attendee.pk == attendee.pk)
+    is_phone = attendee.actor_type == ActorType.PHONES
+    return {
+        "roomToken": room.token,
+        "inCall": in_call,
+        "lastPing": max((timestamp(s.last_ping) for s in sessions), default=0),
+        "sessionIds": [s.session_id for s in sessions],
+        "participantType": attendee.participant_type,
+        "attendeeId": attendee.pk,
+        "actorId": attendee.actor_id,
+        "actorType": attendee.actor_type,
+        "displayName": attendee.resolved_display_name(),
+        "permissions": attendee.effective_permissions(room),
+        "attendeePermissions": attendee.permissions,
+        "attendeePin": attendee.pin if show_pin else "",
+        "phoneNumber": attendee.phone_number if is_phone and is_user_moderator else "",
+        "callId": attendee.call_id if is_phone and is_user_moderator else "",
+    }

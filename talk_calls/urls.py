@@ -7,6 +7,7 @@ list; any other ``/ocs/`` path answers an OCS 404 in JSON (the catch-all, kept l
 from django.urls import re_path
 
 from .constants import TOKEN_PATTERN
+from .views import rooms
 from .views.base import OCSNotFoundView
 from .views.calls import CallView
 from .views.cloud import CapabilitiesView, CurrentUserView
@@ -26,7 +27,33 @@ session_patterns = [
     re_path(rf"{V4}room/{TOKEN}/participants/active$", ActiveParticipantView.as_view(), name="participants-active"),
 ]
 
-room_patterns: list = []
+room_patterns = [
+    re_path(rf"{V4}room/?$", rooms.RoomListView.as_view(), name="rooms"),
+    re_path(rf"{V4}room/{TOKEN}$", rooms.RoomDetailView.as_view(), name="room"),
+    re_path(rf"{V4}room/{TOKEN}/participants$", rooms.ParticipantsView.as_view(), name="participants"),
+    re_path(rf"{V4}room/{TOKEN}/participants/self$", rooms.SelfView.as_view(), name="participants-self"),
+    re_path(rf"{V4}room/{TOKEN}/participants/state$", rooms.SessionStateView.as_view(), name="participants-state"),
+    re_path(rf"{V4}room/{TOKEN}/attendees$", rooms.AttendeesView.as_view(), name="attendees"),
+    re_path(
+        rf"{V4}room/{TOKEN}/attendees/permissions$",
+        rooms.AttendeePermissionsView.as_view(),
+        name="attendee-permissions",
+    ),
+    re_path(rf"{V4}room/{TOKEN}/moderators$", rooms.ModeratorsView.as_view(), name="moderators"),
+    re_path(
+        rf"{V4}room/{TOKEN}/permissions/(?P<mode>default|call)$",
+        rooms.DefaultPermissionsView.as_view(),
+        name="default-permissions",
+    ),
+    re_path(rf"{V4}room/{TOKEN}/webinar/lobby$", rooms.LobbyView.as_view(), name="lobby"),
+    re_path(rf"{V4}room/{TOKEN}/webinar/sip$", rooms.SIPView.as_view(), name="sip"),
+    re_path(rf"{V4}room/{TOKEN}/read-only$", rooms.ReadOnlyView.as_view(), name="read-only"),
+    re_path(rf"{V4}room/{TOKEN}/listable$", rooms.ListableView.as_view(), name="listable"),
+    re_path(rf"{V4}room/{TOKEN}/public$", rooms.PublicView.as_view(), name="public"),
+    re_path(rf"{V4}room/{TOKEN}/password$", rooms.PasswordView.as_view(), name="password"),
+    re_path(rf"{V4}room/{TOKEN}/recording-consent$", rooms.RecordingConsentView.as_view(), name="recording-consent"),
+    re_path(rf"^ocs/v2\.php/apps/spreed/api/v1/guest/{TOKEN}/name$", rooms.GuestNameView.as_view(), name="guest-name"),
+]
 
 call_patterns = [
     re_path(rf"{V4}call/{TOKEN}$", CallView.as_view(), name="call"),
