@@ -138,3 +138,28 @@ class CallEventFactory(factory.django.DjangoModelFactory):
     kind = "call_started"
     actor_type = ActorType.USERS
     actor_id = "someone"
+
+
+# --- issue 3: conversations ----------------------------------------------------------------
+
+
+def one_to_one_room(user_a, user_b, **kwargs):
+    """Return a one-to-one room of two users, both OWNER, named like the reference."""
+    import json
+
+    room = RoomFactory(
+        type=RoomType.ONE_TO_ONE, name=json.dumps(sorted([user_a.get_username(), user_b.get_username()])), **kwargs
+    )
+    AttendeeFactory(room=room, user=user_a, owner=True)
+    AttendeeFactory(room=room, user=user_b, owner=True)
+    return room
+
+
+class PhoneAttendeeFactory(AttendeeFactory):
+    """A ``phones`` attendee (dial-out target)."""
+
+    user = None
+    actor_type = ActorType.PHONES
+    actor_id = factory.LazyFunction(lambda: secrets.token_hex(20))
+    phone_number = "+49 30 1234567"
+    display_name = "+49 30 1234567"
