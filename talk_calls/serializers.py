@@ -1,15 +1,35 @@
-"""Response shapes: the room object (reference section 5.2) and the small call shapes.
+"""Response shapes: the room object (reference section 5.2), participant list entries
+(section 5.3) and the small call shapes; and the validation of room creation.
 
 Functions here only read; they never save. Pass objects that already carry what they
 need (``select_related``) so a list costs no query per item.
 """
 
 import json
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 
 from .access import Participant, can_start_call, is_held_in_lobby
-from .constants import GUEST_TYPES, USER_MODERATOR_TYPES, ActorType, ParticipantType, Permission, RoomType, SIPState
+from .conf import app_settings
+from .constants import (
+    DESCRIPTION_MAX_LENGTH,
+    GUEST_TYPES,
+    PERMISSIONS_MAX_CUSTOM,
+    ROOM_NAME_MAX_LENGTH,
+    USER_MODERATOR_TYPES,
+    ActorType,
+    Listable,
+    LobbyState,
+    ParticipantType,
+    Permission,
+    ReadOnly,
+    RoomType,
+    SIPState,
+)
+from .exceptions import BadRequest, NotFound
 from .models import Attendee, Room
 
 
@@ -155,4 +175,101 @@ def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> 
         "attendeePin": attendee.pin if show_pin else "",
         "phoneNumber": attendee.phone_number if is_phone and is_user_moderator else "",
         "callId": attendee.call_id if is_phone and is_user_moderator else "",
+    }
+
+
+#: Object types a room may reference (reference section 1.1).
+OBJECT_TYPES = (
+    "",
+    "file",
+    "share:password",
+    "room",
+    "phone",
+    "phone_persist",
+    "phone_temporary",
+    "sample",
+    "event",
+    "extended_conversation",
+    "instant_meeting",
+    "emails",
+)
+
+
+def _choice(params, name, values, error) -> int:
+    value = params.integer(name, default=0, error=error)
+    if value not in values:
+        raise BadRequest(error)
+    return value
+
+
+def _invite_exists(source: str, invite: str) -> bool:
+    if source == ActorType.GROUPS:
+        return Group.objects.filter(name=invite).exists()
+    User = get_user_model()
+    return User.objects.filter(**{User.USERNAME_FIELD: invite}).exists()
+
+
+def _invites(params) -> tuple[list, list, str]:
+    """Return (users, groups, legacy invite) from ``invite``+``source`` and ``participants``."""
+    invite = params.string("invite", max_length=255, error="invite")
+    source = params.string("source", max_length=64, error="source") or ActorType.USERS
+    users, groups = [], []
+    if invite:
+        if not _invite_exists(source, invite):
+            raise NotFound("invite")
+        (groups if source == ActorType.GROUPS else users).append(invite)
+    participants = params.raw("participants") or {}
+    if not isinstance(participants, dict):
+        raise BadRequest("invite")
+    for key, target in ((ActorType.USERS, users), (ActorType.GROUPS, groups)):
+        values = participants.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise BadRequest("invite")
+        target.extend(values)
+    return users, groups, invite if source == ActorType.GROUPS else ""
+
+
+def validate_room_creation(params, room_type: int) -> dict:
+    """Return the keyword arguments of ``services.rooms.create_room`` for a group or public room.
+
+    Raise the reference's 400 keys (``type``, ``name``, ``password``, ``read-only``,
+    ``listable``, ``lobby``, ``lobby-timer``, ``sip-enabled``, ``permissions``,
+    ``recording-consent``, ``description``, ``object-type``, ``object-id``) and 404
+    ``invite`` for an unknown legacy ``invite``.
+    """
+    if room_type not in (RoomType.GROUP, RoomType.PUBLIC):
+        raise BadRequest("type")
+    users, groups, group_invite = _invites(params)
+    name = params.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name").strip() or group_invite
+    if not name or len(name) > ROOM_NAME_MAX_LENGTH:
+        raise BadRequest("name")
+    object_type = params.string("objectType", max_length=64, error="object-type")
+    if object_type not in OBJECT_TYPES:
+        raise BadRequest("object-type")
+    password = params.string("password", max_length=1024, error="password")
+    if password and room_type != RoomType.PUBLIC:
+        raise BadRequest("password")
+    if _choice(params, "sipEnabled", SIPState.values, "sip-enabled") != SIPState.DISABLED:
+        raise BadRequest("sip-enabled")  # no SIP bridge is configured in this app
+    consent = _choice(params, "recordingConsent", (0, 1), "recording-consent")
+    if consent and not app_settings.RECORDING_CONSENT:
+        raise BadRequest("recording-consent")
+    timer = params.integer("lobbyTimer", default=0, minimum=0, maximum=2**37, error="lobby-timer")
+    return {
+        "room_type": room_type,
+        "name": name,
+        "invite_users": users,
+        "invite_groups": groups,
+        "object_type": object_type,
+        "object_id": params.string("objectId", max_length=64, error="object-id"),
+        "password": make_password(password) if password else "",
+        "read_only": _choice(params, "readOnly", ReadOnly.values, "read-only"),
+        "listable": _choice(params, "listable", Listable.values, "listable"),
+        "lobby_state": _choice(params, "lobbyState", LobbyState.values, "lobby"),
+        "lobby_timer": datetime.fromtimestamp(timer, tz=UTC) if timer else None,
+        "default_permissions": params.integer(
+            "permissions", default=0, minimum=0, maximum=PERMISSIONS_MAX_CUSTOM, error="permissions"
+        ),
+        "recording_consent": consent,
+        "description": params.string("description", max_length=DESCRIPTION_MAX_LENGTH, error="description"),
     }

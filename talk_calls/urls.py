@@ -39,6 +39,11 @@ room_patterns = [
         rooms.AttendeePermissionsView.as_view(),
         name="attendee-permissions",
     ),
+    re_path(
+        rf"{V4}room/{TOKEN}/attendees/permissions/all$",
+        rooms.AllAttendeesPermissionsView.as_view(),
+        name="attendee-permissions-all",
+    ),
     re_path(rf"{V4}room/{TOKEN}/moderators$", rooms.ModeratorsView.as_view(), name="moderators"),
     re_path(
         rf"{V4}room/{TOKEN}/permissions/(?P<mode>default|call)$",

@@ -196,3 +196,13 @@ def test_deleted_partner_turns_one_to_one_into_former(user, other_user):
 def test_create_with_recording_consent_when_allowed(user):
     data = ocs_data(create(OCSClient(user), roomType=2, roomName="x", recordingConsent=1))
     assert data["recordingConsent"] == 1
+
+
+def test_create_stores_object_reference(user):
+    data = ocs_data(create(OCSClient(user), roomType=2, roomName="x", objectType="event", objectId="1#2"))
+    assert (data["objectType"], data["objectId"]) == ("event", "1#2")
+
+
+def test_create_unknown_object_type_is_400(user):
+    response = create(OCSClient(user), roomType=2, roomName="x", objectType="spaceship")
+    assert (response.status_code, ocs_data(response)) == (400, {"error": "object-type"})

@@ -338,3 +338,10 @@ def test_default_permissions_errors(room, owner, user, other_user):
     one = one_to_one_room(user, other_user)
     response = OCSClient(user).ocs("PUT", room_url(one.token, "/permissions/default"), {"permissions": 1})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
+
+
+def test_all_attendees_permissions_is_a_deprecated_400(room, owner):
+    response = OCSClient(owner.user).ocs("PUT", room_url(room.token, "/attendees/permissions/all"), {"permissions": 1})
+    assert (response.status_code, ocs_data(response)) == (400, None)
+    user = AttendeeFactory(room=room)
+    assert OCSClient(user.user).ocs("PUT", room_url(room.token, "/attendees/permissions/all")).status_code == 403

@@ -248,3 +248,12 @@ def test_guest_name(public_room, user):
     response = OCSClient(user).ocs("POST", url, {"displayName": "x"})
     assert (response.status_code, ocs_data(response)) == (403, None)
     assert OCSClient().ocs("POST", url, {"displayName": "x"}).status_code == 404
+
+
+def test_former_one_to_one_may_only_be_made_read_only(user, other_user):
+    room = one_to_one_room(user, other_user)
+    Room.objects.filter(pk=room.pk).update(type=RoomType.FORMER_ONE_TO_ONE)
+    client = OCSClient(user)
+    assert client.ocs("PUT", room_url(room.token, "/read-only"), {"state": 1}).status_code == 200
+    response = client.ocs("PUT", room_url(room.token, "/read-only"), {"state": 0})
+    assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})

@@ -222,6 +222,39 @@ def create_room(owner, *, room_type: int, name: str, invite_users=(), invite_gro
     return room, attendee, invalid
 
 
+def rooms_for_user(actor, *, modified_since: int = 0, include_status: bool = False) -> list:
+    """Return a ``Participant`` per room of the logged-in ``actor`` (three queries).
+
+    Each carries the actor's own Talk session of that room, if the Django session holds
+    one. Expired lobby timers are opened on the way (reference section 7.9). With
+    ``modified_since``, only rooms active since then (and one-to-one rooms when
+    ``include_status`` is set) are returned.
+    """
+    from ..access import Participant
+
+    attendees = list(
+        Attendee.objects.filter(actor_type=ActorType.USERS, actor_id=actor.user_id)
+        .select_related("room", "user")
+        .order_by("room_id")
+    )
+    session_ids = [value for value in actor.sessions.session_ids().values() if isinstance(value, str)]
+    sessions = {}
+    if session_ids:
+        sessions = {
+            s.attendee_id: s for s in Session.objects.filter(session_id__in=session_ids, attendee__in=attendees)
+        }
+    result = []
+    for attendee in attendees:
+        room = attendee.room
+        room.open_expired_lobby()
+        if modified_since and not (
+            (include_status and room.type == RoomType.ONE_TO_ONE) or room.last_activity.timestamp() >= modified_since
+        ):
+            continue
+        result.append(Participant(room=room, attendee=attendee, session=sessions.get(attendee.pk)))
+    return result
+
+
 def rename_room(room: Room, name: str) -> None:
     """Set the name; raise ``BadRequest("type")`` for one-to-one rooms, ``BadRequest("name")`` for a bad name."""
     if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
@@ -470,12 +503,14 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
 
 
 def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -> None:
-    """Set read-only; 1 ends the call for everyone. Raise ``BadRequest("type")`` for
-    one-to-one and note-to-self rooms, ``BadRequest("value")`` for a bad state."""
-    if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG, RoomType.FORMER_ONE_TO_ONE):
-        raise BadRequest("type")
+    """Set read-only; 1 ends the call for everyone. Raise ``BadRequest("value")`` for a bad
+    state and ``BadRequest("type")`` unless the room is a group, public or changelog room
+    (a former one-to-one room may only be made read-only)."""
     if state not in ReadOnly.values:
         raise BadRequest("value")
+    former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
+    if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG) and not former:
+        raise BadRequest("type")
     with transaction.atomic():
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(read_only=state)

@@ -6,23 +6,14 @@ anonymous callers get 401 before any room lookup. Setters answer the updated roo
 """
 
 import time
-from datetime import UTC, datetime
 
 from rest_framework.response import Response
 
 from ..access import Actor, Participant, find_room
 from ..capabilities import config_hash
-from ..conf import app_settings
 from ..constants import (
-    DESCRIPTION_MAX_LENGTH,
-    PERMISSIONS_MAX_CUSTOM,
-    ROOM_NAME_MAX_LENGTH,
     ActorType,
-    Listable,
-    LobbyState,
-    ReadOnly,
     RoomType,
-    SIPState,
 )
 from ..exceptions import (
     BadRequest,
@@ -42,7 +33,7 @@ from ..permissions import (
     IsParticipant,
     ModeratorOrNoLobby,
 )
-from ..serializers import one_to_one_display_names, participant_payload, room_payload
+from ..serializers import one_to_one_display_names, participant_payload, room_payload, validate_room_creation
 from ..services import rooms
 from ..services.sessions import expire_stale_sessions
 from .base import OCSView, ParticipantView
@@ -76,115 +67,23 @@ class RoomListView(OCSView):
         modified_since = self.params.integer("modifiedSince", default=0, minimum=0, maximum=2**40)
         include_status = self.params.boolean("includeStatus")
         actor = Actor.from_request(request)
-        attendees = list(
-            Attendee.objects.filter(actor_type=ActorType.USERS, actor_id=actor.user_id)
-            .select_related("room", "user")
-            .order_by("room_id")
-        )
-        session_ids = [sid for sid in actor.sessions.session_ids().values() if isinstance(sid, str)]
-        sessions = {
-            s.attendee_id: s for s in Session.objects.filter(session_id__in=session_ids, attendee__in=attendees)
-        }
-        data = []
-        participants = []
-        for attendee in attendees:
-            room = attendee.room
-            room.open_expired_lobby()
-            if modified_since and not (
-                (include_status and room.type == RoomType.ONE_TO_ONE)
-                or room.last_activity.timestamp() >= modified_since
-            ):
-                continue
-            participants.append(Participant(room=room, attendee=attendee, session=sessions.get(attendee.pk)))
+        participants = rooms.rooms_for_user(actor, modified_since=modified_since, include_status=include_status)
         names = one_to_one_display_names([p.room for p in participants], actor.user_id)
         data = [room_payload(p.room, p, display_name=names.get(p.room.pk)) for p in participants]
-        headers = {**hash_header(), "X-Nextcloud-Talk-Modified-Before": str(modified_before)}
-        return Response(data, headers=headers)
+        return Response(data, headers={**hash_header(), "X-Nextcloud-Talk-Modified-Before": str(modified_before)})
 
     def post(self, request):
         room_type = self.params.integer("roomType", default=RoomType.GROUP, error="type")
-        invite = self.params.string("invite", max_length=255, error="invite")
         if room_type == RoomType.ONE_TO_ONE:
+            invite = self.params.string("invite", max_length=255, error="invite")
             room, attendee, created = rooms.create_one_to_one(request.user, invite)
-            participant = Participant(room=room, attendee=attendee)
-            return Response(room_data(participant), status=201 if created else 200)
-        if room_type not in (RoomType.GROUP, RoomType.PUBLIC):
-            raise BadRequest("type")
-        fields, invite_users, invite_groups = self._create_fields(room_type, invite)
-        room, attendee, invalid = rooms.create_room(
-            request.user, room_type=room_type, invite_users=invite_users, invite_groups=invite_groups, **fields
-        )
+            return Response(room_data(Participant(room=room, attendee=attendee)), status=201 if created else 200)
+        creation = validate_room_creation(self.params, room_type)
+        room, attendee, invalid = rooms.create_room(request.user, **creation)
         data = room_data(Participant(room=room, attendee=attendee))
         if invalid:
             data["invalidParticipants"] = invalid
-            return Response(data, status=202)
-        return Response(data, status=201)
-
-    def _create_fields(self, room_type, invite):
-        """Validate the creation parameters; return (room fields, users, groups) or raise 400/404."""
-        p = self.params
-        source = p.string("source", max_length=64, error="source") or ActorType.USERS
-        invite_users, invite_groups = [], []
-        if invite:
-            (invite_groups if source == ActorType.GROUPS else invite_users).append(invite)
-        participants = p.raw("participants") or {}
-        if not isinstance(participants, dict):
-            raise BadRequest("invite")
-        for key, target in (("users", invite_users), ("groups", invite_groups)):
-            values = participants.get(key) or []
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise BadRequest("invite")
-            target.extend(values)
-        name = p.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name").strip()
-        if not name and invite_groups and invite:
-            name = invite
-        if not name or len(name) > ROOM_NAME_MAX_LENGTH:
-            raise BadRequest("name")
-        if invite and not self._invite_exists(source, invite):
-            raise NotFound("invite")
-        password = p.string("password", max_length=1024, error="password")
-        if password and room_type != RoomType.PUBLIC:
-            raise BadRequest("password")
-        fields = {
-            "name": name,
-            "read_only": self._choice("readOnly", ReadOnly.values, "read-only"),
-            "listable": self._choice("listable", Listable.values, "listable"),
-            "lobby_state": self._choice("lobbyState", LobbyState.values, "lobby"),
-            "default_permissions": p.integer(
-                "permissions", default=0, minimum=0, maximum=PERMISSIONS_MAX_CUSTOM, error="permissions"
-            ),
-            "description": p.string("description", max_length=DESCRIPTION_MAX_LENGTH, error="description"),
-        }
-        timer = p.integer("lobbyTimer", default=0, minimum=0, maximum=2**37, error="lobby-timer")
-        if timer:
-            fields["lobby_timer"] = datetime.fromtimestamp(timer, tz=UTC)
-        if self._choice("sipEnabled", SIPState.values, "sip-enabled") != SIPState.DISABLED:
-            raise BadRequest("sip-enabled")  # SIP is not configured in this app
-        consent = self._choice("recordingConsent", (0, 1), "recording-consent")
-        if consent and app_settings.RECORDING_CONSENT == 0:
-            raise BadRequest("recording-consent")
-        fields["recording_consent"] = consent
-        if password:
-            from django.contrib.auth.hashers import make_password
-
-            fields["password"] = make_password(password)
-        return fields, invite_users, invite_groups
-
-    def _choice(self, name, values, error):
-        value = self.params.integer(name, default=0, error=error)
-        if value not in values:
-            raise BadRequest(error)
-        return value
-
-    @staticmethod
-    def _invite_exists(source, invite) -> bool:
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-
-        if source == ActorType.GROUPS:
-            return Group.objects.filter(name=invite).exists()
-        User = get_user_model()
-        return User.objects.filter(**{User.USERNAME_FIELD: invite}).exists()
+        return Response(data, status=202 if invalid else 201)
 
 
 class RoomDetailView(RoomView):
@@ -331,6 +230,15 @@ class AttendeePermissionsView(AttendeeTargetMixin, RoomView):
         return Response(
             participant_list(self.participant.room, self.participant, attendees=Attendee.objects.filter(pk=target.pk))
         )
+
+
+class AllAttendeesPermissionsView(RoomView):
+    """PUT ``attendees/permissions/all``: deprecated in the reference, always 400 ``null``."""
+
+    permission_classes = [IsParticipant, IsModerator]
+
+    def put(self, request, token):
+        raise BadRequest()
 
 
 class DefaultPermissionsView(RoomView):
