@@ -210,9 +210,13 @@ def _invite_exists(source: str, invite: str) -> bool:
 
 
 def _invites(params) -> tuple[list, list, str]:
-    """Return (users, groups, legacy invite) from ``invite``+``source`` and ``participants``."""
+    """Return (users, groups, legacy invite) from ``invite``+``source`` and ``participants``.
+
+    As in the reference, a legacy ``invite`` of a group room names a group unless
+    ``source`` says ``users``.
+    """
     invite = params.string("invite", max_length=255, error="invite")
-    source = params.string("source", max_length=64, error="source") or ActorType.USERS
+    source = params.string("source", max_length=64, error="source") or ActorType.GROUPS
     users, groups = [], []
     if invite:
         if not _invite_exists(source, invite):

@@ -206,3 +206,17 @@ def test_create_stores_object_reference(user):
 def test_create_unknown_object_type_is_400(user):
     response = create(OCSClient(user), roomType=2, roomName="x", objectType="spaceship")
     assert (response.status_code, ocs_data(response)) == (400, {"error": "object-type"})
+
+
+def test_legacy_invite_of_a_group_room_is_a_group_unless_source_is_users(user, other_user):
+    group = GroupFactory(name="crew")
+    other_user.groups.add(group)
+    data = ocs_data(create(OCSClient(user), roomType=RoomType.GROUP, invite="crew"))
+    assert data["name"] == "crew"
+    room = Room.objects.get(token=data["token"])
+    assert Attendee.objects.filter(room=room, actor_type=ActorType.GROUPS, actor_id="crew").exists()
+    data = ocs_data(
+        create(OCSClient(user), roomType=RoomType.GROUP, roomName="pair", invite=other_user.username, source="users")
+    )
+    room = Room.objects.get(token=data["token"])
+    assert Attendee.objects.filter(room=room, actor_id=other_user.username).exists()

@@ -345,3 +345,13 @@ def test_all_attendees_permissions_is_a_deprecated_400(room, owner):
     assert (response.status_code, ocs_data(response)) == (400, None)
     user = AttendeeFactory(room=room)
     assert OCSClient(user.user).ocs("PUT", room_url(room.token, "/attendees/permissions/all")).status_code == 403
+
+
+def test_removing_oneself_through_attendees_is_leaving(room, owner):
+    AttendeeFactory(room=room)
+    url = room_url(room.token, "/attendees")
+    response = OCSClient(owner.user).ocs("DELETE", url, {"attendeeId": owner.pk})
+    assert (response.status_code, ocs_data(response)) == (400, {"error": "last-moderator"})
+    moderator = AttendeeFactory(room=room, moderator=True)
+    assert OCSClient(moderator.user).ocs("DELETE", url, {"attendeeId": moderator.pk}).status_code == 200
+    assert not Attendee.objects.filter(pk=moderator.pk).exists()
