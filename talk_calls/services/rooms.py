@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from ..conf import app_settings
@@ -41,9 +42,10 @@ from ..constants import (
 )
 from ..constants import RecordingConsent as RecordingConsentSetting
 from ..exceptions import BadRequest, ForbiddenError, NotFound, PreconditionFailed
-from ..models import Attendee, Room, Session
+from ..models import Attendee, Room, Session, kill_cutoff
 from .calls import _disconnect, end_call_for_everyone, end_call_if_empty, lock_room
 from .events import participants_changed
+from .sessions import expire_stale_sessions
 
 _PROMOTE = {
     ParticipantType.USER: ParticipantType.MODERATOR,
@@ -322,6 +324,33 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
             )
         participants_changed(room, _session_ids(room))
     return attendee
+
+
+def expire_stale_sessions_of(room: Room) -> int:
+    """Remove the room's sessions past the kill timeout through the leave path (reference
+    section 4.5); one EXISTS query when there are none. Return how many were removed."""
+    if not Session.objects.filter(room=room, last_ping__lt=kill_cutoff()).exists():
+        return 0
+    return expire_stale_sessions(room=room)
+
+
+def listed_attendees(room: Room, *, attendees=None):
+    """Return the attendees of ``room`` (or the ``attendees`` queryset) for the participant list:
+    users joined in, ``live_sessions`` prefetched (sessions younger than the kill timeout).
+    Skip ``users`` attendees whose account is gone and who have no stored name (reference 5.3)."""
+    queryset = Attendee.objects.filter(room=room) if attendees is None else attendees
+    queryset = queryset.select_related("user").prefetch_related(
+        Prefetch(
+            "sessions",
+            queryset=Session.objects.filter(last_ping__gte=kill_cutoff()).order_by("id"),
+            to_attr="live_sessions",
+        )
+    )
+    return [
+        attendee
+        for attendee in queryset
+        if not (attendee.actor_type == ActorType.USERS and attendee.user_id is None and not attendee.display_name)
+    ]
 
 
 def remove_attendee(room: Room, attendee: Attendee) -> None:

@@ -22,7 +22,7 @@ from ..exceptions import (
     PreconditionFailed,
     RoomNotFound,
 )
-from ..models import Attendee, Room, Session, kill_cutoff
+from ..models import Attendee, Room
 from ..permissions import (
     HasTalkSession,
     IsGuestParticipant,
@@ -35,7 +35,6 @@ from ..permissions import (
 )
 from ..serializers import one_to_one_display_names, participant_payload, room_payload, validate_room_creation
 from ..services import rooms
-from ..services.sessions import expire_stale_sessions
 from .base import OCSView, ParticipantView
 
 
@@ -128,8 +127,7 @@ class ParticipantsView(RoomView):
 
     def get(self, request, token):
         room = self.participant.room
-        if Session.objects.filter(room=room, last_ping__lt=kill_cutoff()).exists():
-            expire_stale_sessions(room=room)
+        rooms.expire_stale_sessions_of(room)
         return Response(participant_list(room, self.participant))
 
     def post(self, request, token):
@@ -141,22 +139,7 @@ class ParticipantsView(RoomView):
 
 def participant_list(room: Room, caller: Participant, *, attendees=None) -> list:
     """Return the participant list entries of ``room`` (two queries, whatever the size)."""
-    from django.db.models import Prefetch
-
-    queryset = Attendee.objects.filter(room=room) if attendees is None else attendees
-    queryset = queryset.select_related("user").prefetch_related(
-        Prefetch(
-            "sessions",
-            queryset=Session.objects.filter(last_ping__gte=kill_cutoff()).order_by("id"),
-            to_attr="live_sessions",
-        )
-    )
-    entries = []
-    for attendee in queryset:
-        if attendee.actor_type == ActorType.USERS and attendee.user_id is None and not attendee.display_name:
-            continue  # a deleted account without a stored name (reference section 5.3)
-        entries.append(participant_payload(attendee, room, caller))
-    return entries
+    return [participant_payload(a, room, caller) for a in rooms.listed_attendees(room, attendees=attendees)]
 
 
 class AttendeeTargetMixin:
