@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_get_room_for_participant_shows_call_fields(room, owner):
-    client = OCSClient(owner.user)
+    client = OCSClient(owner.user, basic=False)
     client.join_room(room.token)
     client.ocs("POST", call_url(room.token), {"flags": 3})
     response = client.get(room_url(room.token))
@@ -35,7 +35,7 @@ def test_get_room_for_participant_shows_call_fields(room, owner):
 
 def test_get_room_for_plain_user_without_session(room):
     attendee = AttendeeFactory(room=room)
-    data = ocs_data(OCSClient(attendee.user).get(room_url(room.token)))
+    data = ocs_data(OCSClient(attendee.user, basic=False).get(room_url(room.token)))
     assert data["sessionId"] == "0" and data["participantFlags"] == 0 and data["lastPing"] == 0
     assert data["permissions"] == Permission.CALL_START | Permission.CALL_JOIN | 240
 
@@ -57,43 +57,43 @@ def test_get_private_room_is_404_null(room, who):
 
 
 def test_get_unknown_room_is_404(user):
-    assert OCSClient(user).get(room_url("zzzzzzzz")).status_code == 404
+    assert OCSClient(user, basic=False).get(room_url("zzzzzzzz")).status_code == 404
 
 
 def test_one_to_one_display_name_is_the_other_user(user, other_user):
     room = one_to_one_room(user, other_user)
-    assert ocs_data(OCSClient(user).get(room_url(room.token)))["displayName"] == other_user.get_full_name()
-    assert ocs_data(OCSClient(other_user).get(room_url(room.token)))["displayName"] == user.get_full_name()
+    assert ocs_data(OCSClient(user, basic=False).get(room_url(room.token)))["displayName"] == other_user.get_full_name()
+    assert ocs_data(OCSClient(other_user, basic=False).get(room_url(room.token)))["displayName"] == user.get_full_name()
 
 
 def test_rename(room, owner):
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token), {"roomName": " New name "})
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token), {"roomName": " New name "})
     assert response.status_code == 200 and ocs_data(response) is None
     assert Room.objects.get(pk=room.pk).name == "New name"
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 256])
 def test_rename_bad_name_is_400_name(room, owner, name):
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token), {"roomName": name})
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token), {"roomName": name})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "name"})
 
 
 def test_rename_one_to_one_is_400_type(user, other_user):
     room = one_to_one_room(user, other_user)
-    response = OCSClient(user).ocs("PUT", room_url(room.token), {"roomName": "x"})
+    response = OCSClient(user, basic=False).ocs("PUT", room_url(room.token), {"roomName": "x"})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
 
 
 def test_rename_by_user_is_403(room, owner):
     attendee = AttendeeFactory(room=room)
-    response = OCSClient(attendee.user).ocs("PUT", room_url(room.token), {"roomName": "x"})
+    response = OCSClient(attendee.user, basic=False).ocs("PUT", room_url(room.token), {"roomName": "x"})
     assert (response.status_code, ocs_data(response)) == (403, [])
 
 
 def test_delete_ends_running_call_and_removes_room(room, owner):
     SessionFactory(attendee=owner, joined=True)
     Room.objects.filter(pk=room.pk).update(active_since=owner.created_at, call_flag=7)
-    response = OCSClient(owner.user).delete(room_url(room.token))
+    response = OCSClient(owner.user, basic=False).delete(room_url(room.token))
     assert response.status_code == 200 and ocs_data(response) is None
     assert not Room.objects.filter(pk=room.pk).exists()
     assert not Attendee.objects.filter(room_id=room.pk).exists()
@@ -102,27 +102,27 @@ def test_delete_ends_running_call_and_removes_room(room, owner):
 
 def test_delete_one_to_one_is_400(user, other_user):
     room = one_to_one_room(user, other_user)
-    response = OCSClient(user).delete(room_url(room.token))
+    response = OCSClient(user, basic=False).delete(room_url(room.token))
     assert (response.status_code, ocs_data(response)) == (400, None)
     assert Room.objects.filter(pk=room.pk).exists()
 
 
 def test_delete_by_user_is_403(room, owner):
     attendee = AttendeeFactory(room=room)
-    assert OCSClient(attendee.user).delete(room_url(room.token)).status_code == 403
+    assert OCSClient(attendee.user, basic=False).delete(room_url(room.token)).status_code == 403
     assert Room.objects.filter(pk=room.pk).exists()
 
 
 def test_held_in_lobby_sees_no_call(room, owner):
     Room.objects.filter(pk=room.pk).update(lobby_state=1, active_since=owner.created_at)
     attendee = AttendeeFactory(room=room)
-    data = ocs_data(OCSClient(attendee.user).get(room_url(room.token)))
+    data = ocs_data(OCSClient(attendee.user, basic=False).get(room_url(room.token)))
     assert data["hasCall"] is False and data["canStartCall"] is False and data["lobbyState"] == 1
-    assert ocs_data(OCSClient(owner.user).get(room_url(room.token)))["hasCall"] is True
+    assert ocs_data(OCSClient(owner.user, basic=False).get(room_url(room.token)))["hasCall"] is True
 
 
 def test_former_one_to_one_via_api(user, other_user):
     room = one_to_one_room(user, other_user)
     other_user.delete()
-    data = ocs_data(OCSClient(user).get(room_url(room.token)))
+    data = ocs_data(OCSClient(user, basic=False).get(room_url(room.token)))
     assert data["type"] == RoomType.FORMER_ONE_TO_ONE and data["readOnly"] == 1

@@ -20,7 +20,7 @@ def in_call(room, *attendees):
     """Join ``attendees`` to the room and the call through the API; return their clients."""
     clients = []
     for attendee in attendees:
-        client = OCSClient(attendee.user)
+        client = OCSClient(attendee.user, basic=False)
         assert client.join_room(room.token).status_code == 200
         assert client.ocs("POST", call_url(room.token), {"flags": 3}).status_code == 200
         clients.append(client)
@@ -48,13 +48,13 @@ def test_enabling_lobby_kicks_non_moderators_out_of_the_call(room, owner):
     assert Room.objects.get(pk=room.pk).active_since is not None
     left = CallEvent.objects.filter(room=room, kind=CallEventKind.CALL_LEFT)
     assert sorted(left.values_list("actor_id", flat=True)) == sorted([user.actor_id, ignoring.actor_id])
-    assert OCSClient(user.user).get(room_url(room.token, "/participants")).status_code == 412
+    assert OCSClient(user.user, basic=False).get(room_url(room.token, "/participants")).status_code == 412
 
 
 def test_enabling_lobby_ends_call_when_only_non_moderators_were_in_it(room, owner):
     user = AttendeeFactory(room=room)
     in_call(room, user)
-    OCSClient(owner.user).ocs("PUT", room_url(room.token, "/webinar/lobby"), {"state": 1})
+    OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token, "/webinar/lobby"), {"state": 1})
     assert Room.objects.get(pk=room.pk).active_since is None
     assert CallEvent.objects.filter(room=room, kind=CallEventKind.CALL_ENDED).exists()
 
@@ -62,7 +62,7 @@ def test_enabling_lobby_ends_call_when_only_non_moderators_were_in_it(room, owne
 def test_lobby_timer_is_stored_and_shown(room, owner):
     timer = int((timezone.now() + timedelta(hours=1)).timestamp())
     data = {"state": 1, "timer": timer}
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token, "/webinar/lobby"), data)
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token, "/webinar/lobby"), data)
     assert ocs_data(response)["lobbyTimer"] == timer
     assert Room.objects.get(pk=room.pk).lobby_timer.timestamp() == timer
 
@@ -70,7 +70,7 @@ def test_lobby_timer_is_stored_and_shown(room, owner):
 def test_expired_lobby_timer_opens_the_lobby_lazily(room, owner):
     user = AttendeeFactory(room=room)
     Room.objects.filter(pk=room.pk).update(lobby_state=1, lobby_timer=timezone.now() + timedelta(minutes=5))
-    client = OCSClient(user.user)
+    client = OCSClient(user.user, basic=False)
     assert client.get(room_url(room.token, "/participants")).status_code == 412
     assert ocs_data(client.get(room_url(room.token)))["lobbyState"] == 1
     # The clock moves past the timer: set it a second in the past.
@@ -83,7 +83,7 @@ def test_expired_lobby_timer_opens_the_lobby_lazily(room, owner):
 
 def test_expired_lobby_timer_opens_the_lobby_in_the_room_list(room, owner):
     Room.objects.filter(pk=room.pk).update(lobby_state=1, lobby_timer=timezone.now() - timedelta(seconds=1))
-    [data] = ocs_data(OCSClient(owner.user).get("/ocs/v2.php/apps/spreed/api/v4/room"))
+    [data] = ocs_data(OCSClient(owner.user, basic=False).get("/ocs/v2.php/apps/spreed/api/v4/room"))
     assert data["lobbyState"] == 0
 
 
@@ -91,13 +91,13 @@ def test_expired_lobby_timer_opens_the_lobby_in_the_room_list(room, owner):
     ("data", "error"), [({"state": 2}, "value"), ({}, "value"), ({"state": 1, "timer": -1}, "value")]
 )
 def test_lobby_errors(room, owner, data, error):
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token, "/webinar/lobby"), data)
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token, "/webinar/lobby"), data)
     assert (response.status_code, ocs_data(response)["error"]) == (400, error)
 
 
 def test_lobby_in_one_to_one_is_400_type(user, other_user):
     room = one_to_one_room(user, other_user)
-    response = OCSClient(user).ocs("PUT", room_url(room.token, "/webinar/lobby"), {"state": 1})
+    response = OCSClient(user, basic=False).ocs("PUT", room_url(room.token, "/webinar/lobby"), {"state": 1})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
 
 
@@ -119,10 +119,10 @@ def test_read_only_ends_everyones_call(room, owner):
 
 
 def test_read_only_errors(room, owner, user, other_user):
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token, "/read-only"), {"state": 5})
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token, "/read-only"), {"state": 5})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "value"})
     one = one_to_one_room(user, other_user)
-    response = OCSClient(user).ocs("PUT", room_url(one.token, "/read-only"), {"state": 1})
+    response = OCSClient(user, basic=False).ocs("PUT", room_url(one.token, "/read-only"), {"state": 1})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
 
 
@@ -130,23 +130,23 @@ def test_read_only_errors(room, owner, user, other_user):
 
 
 def test_listable(room, owner):
-    client = OCSClient(owner.user)
+    client = OCSClient(owner.user, basic=False)
     response = client.ocs("PUT", room_url(room.token, "/listable"), {"scope": 2})
     assert (response.status_code, ocs_data(response)["listable"]) == (200, 2)
     outsider = UserFactory()
-    assert OCSClient(outsider).get(room_url(room.token)).status_code == 200
+    assert OCSClient(outsider, basic=False).get(room_url(room.token)).status_code == 200
     response = client.ocs("PUT", room_url(room.token, "/listable"), {"scope": 3})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "value"})
 
 
 def test_listable_one_to_one_is_400_type(user, other_user):
     room = one_to_one_room(user, other_user)
-    response = OCSClient(user).ocs("PUT", room_url(room.token, "/listable"), {"scope": 1})
+    response = OCSClient(user, basic=False).ocs("PUT", room_url(room.token, "/listable"), {"scope": 1})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
 
 
 def test_make_public_then_private_removes_guests_and_self_joined(room, owner):
-    client = OCSClient(owner.user)
+    client = OCSClient(owner.user, basic=False)
     response = client.ocs("POST", room_url(room.token, "/public"), {"password": "pw-123456"})
     assert response.status_code == 200
     assert (ocs_data(response)["type"], ocs_data(response)["hasPassword"]) == (RoomType.PUBLIC, True)
@@ -163,7 +163,7 @@ def test_make_public_then_private_removes_guests_and_self_joined(room, owner):
 
 def test_public_errors(user, other_user):
     room = one_to_one_room(user, other_user)
-    client = OCSClient(user)
+    client = OCSClient(user, basic=False)
     for method in ("POST", "DELETE"):
         response = client.ocs(method, room_url(room.token, "/public"))
         assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
@@ -171,7 +171,7 @@ def test_public_errors(user, other_user):
 
 def test_password(public_room):
     owner = AttendeeFactory(room=public_room, owner=True)
-    client = OCSClient(owner.user)
+    client = OCSClient(owner.user, basic=False)
     response = client.ocs("PUT", room_url(public_room.token, "/password"), {"password": "s3cret-pw"})
     assert (response.status_code, ocs_data(response)["hasPassword"]) == (200, True)
     assert OCSClient().join_room(public_room.token, password="wrong").status_code == 403
@@ -181,7 +181,7 @@ def test_password(public_room):
 
 
 def test_password_on_group_room_is_400_type(room, owner):
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token, "/password"), {"password": "x"})
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token, "/password"), {"password": "x"})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
 
 
@@ -189,13 +189,15 @@ def test_password_on_group_room_is_400_type(room, owner):
 
 
 def test_recording_consent_needs_configuration(room, owner):
-    response = OCSClient(owner.user).ocs("PUT", room_url(room.token, "/recording-consent"), {"recordingConsent": 1})
+    response = OCSClient(owner.user, basic=False).ocs(
+        "PUT", room_url(room.token, "/recording-consent"), {"recordingConsent": 1}
+    )
     assert (response.status_code, ocs_data(response)) == (412, {"error": "config"})
 
 
 @override_settings(TALK_CALLS={"RECORDING_CONSENT": 2})
 def test_recording_consent(room, owner):
-    client = OCSClient(owner.user)
+    client = OCSClient(owner.user, basic=False)
     url = room_url(room.token, "/recording-consent")
     response = client.ocs("PUT", url, {"recordingConsent": 1})
     assert (response.status_code, ocs_data(response)["recordingConsent"]) == (200, 1)
@@ -209,7 +211,7 @@ def test_recording_consent(room, owner):
 
 def test_sip_is_not_configured(public_room):
     owner = AttendeeFactory(room=public_room, owner=True)
-    response = OCSClient(owner.user).ocs("PUT", room_url(public_room.token, "/webinar/sip"), {"state": 1})
+    response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(public_room.token, "/webinar/sip"), {"state": 1})
     assert (response.status_code, ocs_data(response)) == (412, {"error": "config"})
     guest = OCSClient()
     guest.join_room(public_room.token)
@@ -224,7 +226,7 @@ def test_sip_is_not_configured(public_room):
 
 
 def test_session_state(room, owner):
-    client = OCSClient(owner.user)
+    client = OCSClient(owner.user, basic=False)
     url = room_url(room.token, "/participants/state")
     response = client.ocs("PUT", url, {"state": 0})
     assert (response.status_code, ocs_data(response)) == (404, None)
@@ -245,7 +247,7 @@ def test_guest_name(public_room, user):
     assert (response.status_code, ocs_data(response)) == (200, None)
     assert Attendee.objects.get(room=public_room, actor_type="guests").display_name == "Ada"
     AttendeeFactory(room=public_room, user=user)
-    response = OCSClient(user).ocs("POST", url, {"displayName": "x"})
+    response = OCSClient(user, basic=False).ocs("POST", url, {"displayName": "x"})
     assert (response.status_code, ocs_data(response)) == (403, None)
     assert OCSClient().ocs("POST", url, {"displayName": "x"}).status_code == 404
 
@@ -253,7 +255,7 @@ def test_guest_name(public_room, user):
 def test_former_one_to_one_may_only_be_made_read_only(user, other_user):
     room = one_to_one_room(user, other_user)
     Room.objects.filter(pk=room.pk).update(type=RoomType.FORMER_ONE_TO_ONE)
-    client = OCSClient(user)
+    client = OCSClient(user, basic=False)
     assert client.ocs("PUT", room_url(room.token, "/read-only"), {"state": 1}).status_code == 200
     response = client.ocs("PUT", room_url(room.token, "/read-only"), {"state": 0})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
