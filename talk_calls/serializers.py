@@ -37,11 +37,12 @@ def timestamp(value) -> int:
     return int(value.timestamp()) if value else 0
 
 
-def room_payload(room: Room, participant: Participant | None, *, display_name: str | None = None) -> dict:
+def room_payload(room: Room, participant: Participant | None, *, partner: tuple | None = None) -> dict:
     """Return the room object as Talk clients read it, for the caller ``participant`` (or none).
 
-    ``display_name`` overrides ``displayName`` (one-to-one rooms show the other user; see
-    ``one_to_one_display_names``).
+    ``partner`` is ``(user id, display name)`` of the other user of a one-to-one room (see
+    ``one_to_one_partners``): ``displayName`` shows the name and, as in the reference
+    (clients load the avatar from it), ``name`` of a type 1 room is the other user's id.
     """
     attendee = participant.attendee if participant else None
     session = participant.session if participant else None
@@ -53,8 +54,8 @@ def room_payload(room: Room, participant: Participant | None, *, display_name: s
         "id": room.pk,
         "token": room.token,
         "type": room.type,
-        "name": room.name,
-        "displayName": room.name if display_name is None else display_name,
+        "name": partner[0] if partner and room.type == RoomType.ONE_TO_ONE else room.name,
+        "displayName": partner[1] if partner else room.name,
         "description": room.description,
         "objectType": room.object_type,
         "objectId": room.object_id,
@@ -128,8 +129,8 @@ def _one_to_one_partner(room: Room, user_id: str) -> str | None:
     return others[0] if others else None
 
 
-def one_to_one_display_names(rooms, user_id: str | None) -> dict:
-    """Return ``{room.pk: other user's display name}`` for the one-to-one rooms in ``rooms`` (one query)."""
+def one_to_one_partners(rooms, user_id: str | None) -> dict:
+    """Return ``{room.pk: (other user id, display name)}`` for the one-to-one rooms in ``rooms`` (one query)."""
     partners = {}
     for room in rooms:
         if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE) and user_id:
@@ -141,7 +142,7 @@ def one_to_one_display_names(rooms, user_id: str | None) -> dict:
     User = get_user_model()
     users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": set(partners.values())})
     names = {user.get_username(): user.get_full_name() or user.get_username() for user in users}
-    return {pk: names.get(partner, partner) for pk, partner in partners.items()}
+    return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 
 def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> dict:

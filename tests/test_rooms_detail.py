@@ -62,8 +62,11 @@ def test_get_unknown_room_is_404(user):
 
 def test_one_to_one_display_name_is_the_other_user(user, other_user):
     room = one_to_one_room(user, other_user)
-    assert ocs_data(OCSClient(user, basic=False).get(room_url(room.token)))["displayName"] == other_user.get_full_name()
-    assert ocs_data(OCSClient(other_user, basic=False).get(room_url(room.token)))["displayName"] == user.get_full_name()
+    data = ocs_data(OCSClient(user, basic=False).get(room_url(room.token)))
+    # As in the reference, ``name`` is the other user's id (clients load the avatar from it).
+    assert (data["name"], data["displayName"]) == (other_user.username, other_user.get_full_name())
+    data = ocs_data(OCSClient(other_user, basic=False).get(room_url(room.token)))
+    assert (data["name"], data["displayName"]) == (user.username, user.get_full_name())
 
 
 def test_rename(room, owner):

@@ -33,7 +33,7 @@ from ..permissions import (
     IsParticipant,
     ModeratorOrNoLobby,
 )
-from ..serializers import one_to_one_display_names, participant_payload, room_payload, validate_room_creation
+from ..serializers import one_to_one_partners, participant_payload, room_payload, validate_room_creation
 from ..services import rooms
 from .base import OCSView, ParticipantView
 
@@ -43,10 +43,10 @@ def hash_header() -> dict:
 
 
 def room_data(participant: Participant) -> dict:
-    """Return the room object for the caller, with a one-to-one room's partner as display name."""
+    """Return the room object for the caller, with a one-to-one room's partner."""
     room = participant.room
-    names = one_to_one_display_names([room], participant.attendee.actor_id if participant.attendee.is_user else None)
-    return room_payload(room, participant, display_name=names.get(room.pk))
+    names = one_to_one_partners([room], participant.attendee.actor_id if participant.attendee.is_user else None)
+    return room_payload(room, participant, partner=names.get(room.pk))
 
 
 class RoomView(ParticipantView):
@@ -67,8 +67,8 @@ class RoomListView(OCSView):
         include_status = self.params.boolean("includeStatus")
         actor = Actor.from_request(request)
         participants = rooms.rooms_for_user(actor, modified_since=modified_since, include_status=include_status)
-        names = one_to_one_display_names([p.room for p in participants], actor.user_id)
-        data = [room_payload(p.room, p, display_name=names.get(p.room.pk)) for p in participants]
+        names = one_to_one_partners([p.room for p in participants], actor.user_id)
+        data = [room_payload(p.room, p, partner=names.get(p.room.pk)) for p in participants]
         return Response(data, headers={**hash_header(), "X-Nextcloud-Talk-Modified-Before": str(modified_before)})
 
     def post(self, request):
