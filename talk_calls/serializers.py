@@ -160,7 +160,8 @@ def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> 
     caller_attendee = caller.attendee
     is_user_moderator = caller_attendee.participant_type in USER_MODERATOR_TYPES
     show_pin = room.sip_enabled != SIPState.DISABLED and (is_user_moderator or caller_attendee.pk == attendee.pk)
-    is_phone = attendee.actor_type == ActorType.PHONES
+    # Like the reference with SIP configured: phone numbers for user moderators only.
+    is_phone = attendee.actor_type == ActorType.PHONES and bool(app_settings.SIP_DIALOUT_BACKEND)
     return {
         "roomToken": room.token,
         "inCall": in_call,

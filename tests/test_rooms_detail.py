@@ -69,16 +69,18 @@ def test_one_to_one_display_name_is_the_other_user(user, other_user):
     assert (data["name"], data["displayName"]) == (user.username, user.get_full_name())
 
 
-def test_rename(room, owner):
+def test_rename_answers_the_room(room, owner):
     response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token), {"roomName": " New name "})
-    assert response.status_code == 200 and ocs_data(response) is None
+    assert response.status_code == 200
+    assert ocs_data(response)["name"] == ocs_data(response)["displayName"] == "New name"
     assert Room.objects.get(pk=room.pk).name == "New name"
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 256])
-def test_rename_bad_name_is_400_name(room, owner, name):
+def test_rename_bad_name_is_400_value(room, owner, name):
     response = OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token), {"roomName": name})
-    assert (response.status_code, ocs_data(response)) == (400, {"error": "name"})
+    assert (response.status_code, ocs_data(response)) == (400, {"error": "value"})
+    assert Room.objects.get(pk=room.pk).name == room.name
 
 
 def test_rename_one_to_one_is_400_type(user, other_user):

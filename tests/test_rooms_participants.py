@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from talk_calls.constants import ActorType, CallEventKind, InCallFlag, ParticipantType, Permission
@@ -77,13 +78,30 @@ def test_list_is_412_in_lobby_and_403_for_plain_guests(public_room):
     assert (response.status_code, ocs_data(response)) == (403, None)
 
 
-def test_list_shows_phone_number_to_user_moderators_only(room, owner):
+@override_settings(TALK_CALLS={"SIP_DIALOUT_BACKEND": "talk_calls.sip.ConsoleDialOutBackend"})
+def test_list_shows_phone_number_to_user_moderators_when_dial_out_is_configured(room, owner):
     phone = PhoneAttendeeFactory(room=room)
     user = AttendeeFactory(room=room)
     as_owner = {e["attendeeId"]: e for e in ocs_data(participants(OCSClient(owner.user, basic=False), room))}
     as_user = {e["attendeeId"]: e for e in ocs_data(participants(OCSClient(user.user, basic=False), room))}
     assert as_owner[phone.pk]["phoneNumber"] == phone.phone_number
     assert as_user[phone.pk]["phoneNumber"] == ""
+    assert as_owner[phone.pk]["displayName"] == phone.display_name
+
+
+def test_list_hides_phone_numbers_without_dial_out(room, owner):
+    phone = PhoneAttendeeFactory(room=room)
+    entries = {e["attendeeId"]: e for e in ocs_data(participants(OCSClient(owner.user, basic=False), room))}
+    assert (entries[phone.pk]["actorType"], entries[phone.pk]["phoneNumber"]) == ("phones", "")
+
+
+def test_list_skips_plain_guests_without_session_but_keeps_named_moderators(public_room):
+    owner = AttendeeFactory(room=public_room, owner=True)
+    gone = AttendeeFactory(room=public_room, guest=True)
+    kept = AttendeeFactory(room=public_room, guest_moderator=True, display_name="Host")
+    ids = [e["attendeeId"] for e in ocs_data(participants(OCSClient(owner.user, basic=False), public_room))]
+    assert ids == [owner.pk, kept.pk]
+    assert gone.pk not in ids
 
 
 def test_list_query_count_does_not_grow(room, owner, django_assert_num_queries):
@@ -147,7 +165,7 @@ def test_add_phone(room, owner):
     assert attendee.phone_number == attendee.display_name == "+49 30 1234567"
     assert len(attendee.actor_id) == 40
     entries = ocs_data(participants(OCSClient(owner.user, basic=False), room))
-    assert any(e["actorType"] == "phones" and e["phoneNumber"] == "+49 30 1234567" for e in entries)
+    assert any(e["actorType"] == "phones" and e["displayName"] == "+49 30 1234567" for e in entries)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["owner", "moderator", "user", "self_joined", "guest", "guest_moderator", "outsider", "anonymous"]
 
+# The reference's PublicPage + RequireModeratorParticipant: guest moderators pass.
 MODERATOR_ONLY = [200, 200, 403, 403, 403, 200, 404, 404]
+# NoAdminRequired + RequireModeratorParticipant: every anonymous caller is 401 first.
+LOGGED_IN_MODERATOR_PARTICIPANT = [200, 200, 403, 403, 401, 401, 404, 401]
+# NoAdminRequired + RequireLoggedInModeratorParticipant: the same answers, through another rule.
 LOGGED_IN_MODERATOR = [200, 200, 403, 403, 401, 401, 404, 401]
 
 # (method, suffix or absolute path, data, expected status per role in ROLES order)
@@ -25,17 +29,18 @@ MATRIX = [
     ("GET", "", None, [200] * 8),
     ("GET", "/participants", None, [200, 200, 200, 200, 403, 200, 404, 404]),
     ("POST", "/participants", {"newParticipant": "{newcomer}"}, LOGGED_IN_MODERATOR),
-    ("PUT", "/webinar/lobby", {"state": 0}, MODERATOR_ONLY),
-    ("PUT", "/read-only", {"state": 0}, MODERATOR_ONLY),
+    ("PUT", "/webinar/lobby", {"state": 0}, LOGGED_IN_MODERATOR_PARTICIPANT),
+    ("PUT", "/read-only", {"state": 0}, LOGGED_IN_MODERATOR_PARTICIPANT),
     ("PUT", "/password", {"password": ""}, MODERATOR_ONLY),
     ("PUT", "/permissions/default", {"permissions": 0}, MODERATOR_ONLY),
     ("PUT", "/attendees/permissions", {"attendeeId": "{target}", "method": "set", "permissions": 0}, MODERATOR_ONLY),
     ("POST", "/moderators", {"attendeeId": "{target}"}, MODERATOR_ONLY),
     ("DELETE", "/attendees", {"attendeeId": "{target}"}, MODERATOR_ONLY),
     ("PUT", "", {"roomName": "renamed"}, MODERATOR_ONLY),
-    ("PUT", "/listable", {"scope": 0}, LOGGED_IN_MODERATOR),
+    ("PUT", "/listable", {"scope": 0}, LOGGED_IN_MODERATOR_PARTICIPANT),
     ("POST", "/public", None, LOGGED_IN_MODERATOR),
     ("PUT", "/recording-consent", {"recordingConsent": 0}, LOGGED_IN_MODERATOR),
+    ("PUT", "/webinar/sip", {"state": 1}, [412, 412, 403, 403, 403, 401, 404, 404]),
     ("DELETE", "/participants/self", None, [200, 200, 200, 200, 401, 401, 404, 401]),
     ("PUT", "/participants/state", {"state": 1}, [200, 200, 200, 200, 200, 200, 404, 404]),
     ("POST", "guest-name", {"displayName": "Ada"}, [403, 403, 403, 403, 200, 200, 404, 404]),

@@ -258,12 +258,12 @@ def rooms_for_user(actor, *, modified_since: int = 0, include_status: bool = Fal
 
 
 def rename_room(room: Room, name: str) -> None:
-    """Set the name; raise ``BadRequest("type")`` for one-to-one rooms, ``BadRequest("name")`` for a bad name."""
+    """Set the name; raise ``BadRequest("type")`` for one-to-one rooms, ``BadRequest("value")`` for a bad name."""
     if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
         raise BadRequest("type")
     name = name.strip()
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
-        raise BadRequest("name")
+        raise BadRequest("value")
     with transaction.atomic():
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(name=name)
@@ -337,7 +337,8 @@ def expire_stale_sessions_of(room: Room) -> int:
 def listed_attendees(room: Room, *, attendees=None):
     """Return the attendees of ``room`` (or the ``attendees`` queryset) for the participant list:
     users joined in, ``live_sessions`` prefetched (sessions younger than the kill timeout).
-    Skip ``users`` attendees whose account is gone and who have no stored name (reference 5.3)."""
+    Skip ``users`` attendees whose account is gone and who have no stored name, and plain
+    guests without a live session (reference 5.3)."""
     queryset = Attendee.objects.filter(room=room) if attendees is None else attendees
     queryset = queryset.select_related("user").prefetch_related(
         Prefetch(
@@ -346,11 +347,16 @@ def listed_attendees(room: Room, *, attendees=None):
             to_attr="live_sessions",
         )
     )
-    return [
-        attendee
-        for attendee in queryset
-        if not (attendee.actor_type == ActorType.USERS and attendee.user_id is None and not attendee.display_name)
-    ]
+    return [attendee for attendee in queryset if _listed(attendee)]
+
+
+def _listed(attendee: Attendee) -> bool:
+    if attendee.actor_type == ActorType.USERS:
+        return attendee.user_id is not None or bool(attendee.display_name)
+    if attendee.participant_type == ParticipantType.GUEST and attendee.permissions in (0, Permission.CUSTOM):
+        # Plain guests are kept for their chat name only; listed while they have a session.
+        return bool(attendee.live_sessions)
+    return True
 
 
 def remove_attendee(room: Room, attendee: Attendee) -> None:

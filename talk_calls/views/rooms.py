@@ -86,7 +86,7 @@ class RoomListView(OCSView):
 
 
 class RoomDetailView(RoomView):
-    """GET the room (public; 404 ``null``); PUT renames, DELETE deletes (moderators)."""
+    """GET the room (public; 404 ``null``); PUT renames (answers the room), DELETE deletes (moderators)."""
 
     def get_permissions(self):
         if self.request.method == "GET":
@@ -107,8 +107,8 @@ class RoomDetailView(RoomView):
         return Response(room_data(participant), headers=hash_header())
 
     def put(self, request, token):
-        rooms.rename_room(self.participant.room, self.params.string("roomName", max_length=1024, error="name"))
-        return Response(None)
+        rooms.rename_room(self.participant.room, self.params.string("roomName", max_length=1024, error="value"))
+        return self.room_response()
 
     def delete(self, request, token):
         if self.participant.room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
@@ -240,7 +240,7 @@ class DefaultPermissionsView(RoomView):
 class LobbyView(RoomView):
     """PUT sets the lobby state and timer; enabling it kicks non-moderators out of the call."""
 
-    permission_classes = [IsParticipant, IsModerator]
+    permission_classes = [IsLoggedIn, IsParticipant, IsModerator]
 
     def put(self, request, token):
         state = self.params.integer("state", default=-1, error="value")
@@ -252,7 +252,7 @@ class LobbyView(RoomView):
 class ReadOnlyView(RoomView):
     """PUT sets read-only; 1 ends the call for everyone."""
 
-    permission_classes = [IsParticipant, IsModerator]
+    permission_classes = [IsLoggedIn, IsParticipant, IsModerator]
 
     def put(self, request, token):
         state = self.params.integer("state", default=-1, error="value")
