@@ -124,6 +124,9 @@ def test_read_only_errors(room, owner, user, other_user):
     one = one_to_one_room(user, other_user)
     response = OCSClient(user, basic=False).ocs("PUT", room_url(one.token, "/read-only"), {"state": 1})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
+    # Like the reference, asking for the current state is a no-op that succeeds.
+    response = OCSClient(user, basic=False).ocs("PUT", room_url(one.token, "/read-only"), {"state": 0})
+    assert (response.status_code, ocs_data(response)["readOnly"]) == (200, 0)
 
 
 # --- listable, public, password ---------------------------------------------------------

@@ -538,25 +538,32 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
 
 
 def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -> None:
-    """Set read-only; 1 ends the call for everyone. Raise ``BadRequest("value")`` for a bad
-    state and ``BadRequest("type")`` unless the room is a group, public or changelog room
-    (a former one-to-one room may only be made read-only)."""
-    if state not in ReadOnly.values:
-        raise BadRequest("value")
-    former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
-    if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG) and not former:
-        raise BadRequest("type")
+    """Set read-only; 1 ends the call for everyone (reference RoomService::setReadOnly).
+
+    The current state is a no-op. Otherwise raise ``BadRequest("type")`` unless the room
+    is a group, public or changelog room (a former one-to-one room may only be made
+    read-only), then ``BadRequest("value")`` for a bad state.
+    """
     with transaction.atomic():
         lock_room(room)
-        Room.objects.filter(pk=room.pk).update(read_only=state)
-        room.read_only = state
-        _touch(room)
+        if state != room.read_only:
+            former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
+            if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG) and not former:
+                raise BadRequest("type")
+            if state not in ReadOnly.values:
+                raise BadRequest("value")
+            Room.objects.filter(pk=room.pk).update(read_only=state)
+            room.read_only = state
+            _touch(room)
         if state == ReadOnly.READ_ONLY:
             end_call_for_everyone(room, attendee=attendee)
 
 
 def set_listable(room: Room, *, state: int) -> None:
-    """Set the listable scope; ``BadRequest("type")`` unless group or public, ``BadRequest("value")``."""
+    """Set the listable scope (the current one is a no-op); ``BadRequest("type")`` unless
+    group or public, then ``BadRequest("value")``."""
+    if state == room.listable:
+        return
     if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
         raise BadRequest("type")
     if state not in Listable.values:
