@@ -262,3 +262,22 @@ def test_former_one_to_one_may_only_be_made_read_only(user, other_user):
     assert client.ocs("PUT", room_url(room.token, "/read-only"), {"state": 1}).status_code == 200
     response = client.ocs("PUT", room_url(room.token, "/read-only"), {"state": 0})
     assert (response.status_code, ocs_data(response)) == (400, {"error": "type"})
+
+
+def test_lobby_kick_announces_the_left_call_after_commit(room, owner, django_capture_on_commit_callbacks):
+    from talk_calls import signals
+
+    user = AttendeeFactory(room=room)
+    in_call(room, owner, user)
+    left = []
+
+    def receiver(sender, attendee, **kwargs):
+        left.append(attendee.pk)
+
+    signals.participant_left_call.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            OCSClient(owner.user, basic=False).ocs("PUT", room_url(room.token, "/webinar/lobby"), {"state": 1})
+    finally:
+        signals.participant_left_call.disconnect(receiver)
+    assert left == [user.pk]

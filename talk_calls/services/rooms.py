@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ..access import Participant
 from ..conf import app_settings
 from ..constants import (
     GUEST_TYPES,
@@ -177,7 +178,8 @@ def create_one_to_one(owner, invite: str) -> tuple[Room, Attendee, bool]:
     """Return the one-to-one room of ``owner`` and user ``invite`` and whether it was created.
 
     Raise ``ForbiddenError("invite")`` for a room with oneself and ``NotFound("invite")``
-    for an unknown user. An existing room gets its missing partner back.
+    for an unknown user. An existing room gets its missing partner back. Locks both user
+    rows, so parallel requests for the same pair find one room.
     """
     me = owner.get_username()
     if invite == me:
@@ -187,12 +189,14 @@ def create_one_to_one(owner, invite: str) -> tuple[Room, Attendee, bool]:
     if other is None or not invite:
         raise NotFound("invite")
     name = one_to_one_name(me, invite)
-    room = Room.objects.filter(type=RoomType.ONE_TO_ONE, name=name).first()
-    if room is not None:
-        readd_one_to_one_partners(room)
-        attendee = Attendee.objects.get(room=room, actor_type=ActorType.USERS, actor_id=me)
-        return room, attendee, False
     with transaction.atomic():
+        # Lock both users (in pk order) so two parallel requests cannot create two rooms.
+        list(User.objects.select_for_update().filter(pk__in=[owner.pk, other.pk]).order_by("pk"))
+        room = Room.objects.filter(type=RoomType.ONE_TO_ONE, name=name).first()
+        if room is not None:
+            readd_one_to_one_partners(room)
+            attendee = Attendee.objects.get(room=room, actor_type=ActorType.USERS, actor_id=me)
+            return room, attendee, False
         room, attendee = _create(RoomType.ONE_TO_ONE, name, owner)
         _add_user(room, other, ParticipantType.OWNER)
     return room, attendee, True
@@ -232,8 +236,6 @@ def rooms_for_user(actor, *, modified_since: int = 0, include_status: bool = Fal
     ``modified_since``, only rooms active since then (and one-to-one rooms when
     ``include_status`` is set) are returned.
     """
-    from ..access import Participant
-
     attendees = list(
         Attendee.objects.filter(actor_type=ActorType.USERS, actor_id=actor.user_id)
         .select_related("room", "user")
