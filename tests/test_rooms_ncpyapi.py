@@ -20,7 +20,11 @@ pytestmark = [
 def nc(live_server):
     user = UserFactory(username="alice", first_name="Alice", last_name="Liddell")
     client = Nextcloud(nextcloud_url=live_server.url, nc_auth_user=user.username, nc_auth_pass=PASSWORD)
-    return client
+    yield client
+    # Close the keep-alive connections before the live server stops, so no request
+    # thread is still holding the shared test database connection at teardown.
+    client._session.adapter.close()
+    client._session.adapter_dav.close()
 
 
 def test_nc_py_api_conversations(nc):
