@@ -17,6 +17,7 @@ from ..constants import (
 )
 from ..exceptions import (
     BadRequest,
+    ForbiddenError,
     NotFound,
     ParticipantNotFound,
     PreconditionFailed,
@@ -184,8 +185,6 @@ class ModeratorsView(AttendeeTargetMixin, RoomView):
     def _target(self):
         target = self.target()
         if target.pk == self.participant.attendee.pk:
-            from ..exceptions import ForbiddenError
-
             raise ForbiddenError()
         return target
 
