@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission
 from .access import check_lobby, check_read_write
 from .conf import app_settings
 from .constants import Permission, StartCalls
-from .exceptions import Forbidden, NotAModerator, NotLoggedIn, ParticipantNotFound
+from .exceptions import Forbidden, ForbiddenError, NotAModerator, NotLoggedIn, ParticipantNotFound
 
 
 class IsLoggedIn(BasePermission):
@@ -83,4 +83,13 @@ class IsLoggedInModerator(BasePermission):
             raise ParticipantNotFound()
         if not participant.is_moderator:
             raise NotAModerator()
+        return True
+
+
+class IsUserOr403(BasePermission):
+    """Pass logged-in users; anonymous callers get 403 ``data: null`` (notification-state, reference 3.8)."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            raise ForbiddenError()
         return True
