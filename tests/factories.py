@@ -138,3 +138,13 @@ class CallEventFactory(factory.django.DjangoModelFactory):
     kind = "call_started"
     actor_type = ActorType.USERS
     actor_id = "someone"
+
+
+class PhoneAttendeeFactory(AttendeeFactory):
+    """A ``phones`` attendee (added with ``source=phones``), as dial-out targets are."""
+
+    user = None
+    actor_type = ActorType.PHONES
+    actor_id = factory.Sequence(lambda n: f"phone-{n}")
+    display_name = factory.Sequence(lambda n: f"+49 30 {n:07d}")
+    phone_number = factory.Sequence(lambda n: f"+4930{n:07d}")
