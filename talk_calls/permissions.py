@@ -5,6 +5,9 @@ List them on a view in this order: ``CallsEnabled`` (403 before any room lookup)
 ``CanStartCallPermission`` (403). Each raises its own OCS exception, so the answer
 carries the reference's ``data: []``. Views that use them inherit
 ``views.base.ParticipantView``, which resolves ``view.participant`` once per request.
+``IsModerator`` takes the place of ``CanStartCallPermission`` where call-api.md asks for
+a moderator (ring), so the lobby (412) is still checked before it. ``IsUserOr403`` is
+the notification-state rule (anonymous: 403 ``data: null``).
 """
 
 from rest_framework.permissions import BasePermission
