@@ -99,7 +99,12 @@ class CallView(ParticipantView):
 
 
 class RingView(ParticipantView):
-    """POST rings one attendee again (moderators; reference 3.5, call-api.md)."""
+    """POST rings one attendee again (moderators; reference 3.5, call-api.md).
+
+    The lobby is checked before the moderator rule (reference 3.0 order: lobby, then the
+    permission): moderators always pass the lobby, so the other way round 412 could never
+    be answered.
+    """
 
     permission_classes = [CallsEnabled, IsParticipant, ModeratorOrNoLobby, IsModerator]
 
@@ -109,9 +114,12 @@ class RingView(ParticipantView):
 
 
 class DialOutView(ParticipantView):
-    """POST asks the SIP bridge to call a phone attendee (reference 3.6; CONTRACT: 200 on success)."""
+    """POST asks the SIP bridge to call a phone attendee (reference 3.6; CONTRACT: 200 on success).
 
-    permission_classes = [CallsEnabled, IsParticipant, ModeratorOrNoLobby, CanStartCallPermission]
+    The reference checks START_CALL and no lobby; the lobby (412, call-api.md) comes after it.
+    """
+
+    permission_classes = [CallsEnabled, IsParticipant, CanStartCallPermission, ModeratorOrNoLobby]
 
     def post(self, request, token, attendee_id):
         dialout.dial_out(self.participant, int(attendee_id))
