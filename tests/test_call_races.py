@@ -158,3 +158,42 @@ def test_joins_racing_end_for_everyone_never_leave_a_zombie_call(transactional_d
         assert CallEvent.objects.filter(room=room, kind=CallEventKind.CALL_STARTED).count() == 2
     else:
         assert room.active_since is None
+
+
+def test_twenty_clients_joining_over_http_at_once_start_one_call(transactional_db):
+    from .call_helpers import in_room
+    from .ocs import call_url
+
+    room = RoomFactory()
+    clients = [in_room(room)[0] for _ in range(20)]
+    statuses = []
+
+    def join(client):
+        statuses.append(client.ocs("POST", call_url(room.token)).status_code)
+
+    errors = run_together([lambda client=client: join(client) for client in clients])
+    assert errors == []
+    assert statuses == [200] * 20
+    assert len(clients[0].get(call_url(room.token)).json()["ocs"]["data"]) == 20
+    assert CallEvent.objects.filter(room=room, kind=CallEventKind.CALL_STARTED).count() == 1
+
+
+def test_everyone_leaving_over_http_while_a_moderator_ends_for_everyone(transactional_db):
+    from .call_helpers import in_call
+    from .ocs import call_url
+
+    room = RoomFactory()
+    moderator, _ = in_call(room, moderator=True)
+    clients = [in_call(room)[0] for _ in range(10)]
+    statuses = []
+
+    def request(client, data=None):
+        statuses.append(client.ocs("DELETE", call_url(room.token), data).status_code)
+
+    actions = [lambda client=client: request(client) for client in clients]
+    actions.append(lambda: request(moderator, {"all": True}))
+    errors = run_together(actions)
+    assert errors == []
+    assert statuses == [200] * 11
+    assert in_call_count(room) == 0
+    assert CallEvent.objects.filter(room=room, kind__in=END_KINDS).count() == 1
