@@ -1,7 +1,9 @@
 """Call state: join, change flags, leave, end (reference sections 3.2-3.4, 4.5, 7).
 
-Every function takes the room row lock first (``lock_room``), then works on attendee
-and session rows, so call transitions of one room are serialised on PostgreSQL. The
+Every function that changes the room's call takes the room row lock first
+(``lock_room``), then works on attendee and session rows, so call transitions of one
+room are serialised on PostgreSQL (``update_call_flags`` only touches its own session
+row, with a conditional update, and takes no room lock). The
 transitions that race are conditional updates on top of that (``active_since`` set only
 where null, cleared only where set, ``call_flag`` merged with a database-side OR, flags
 changed only where the session is still in the call), and only the request that changed
