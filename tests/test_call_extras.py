@@ -208,3 +208,27 @@ def test_no_signal_when_the_request_fails(room, received, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert client.ocs("POST", call_url(room.token)).status_code == 403
     assert received == [] and callbacks == []
+
+
+class FakeSIPBridgeWatchingTransactions(BaseDialOutBackend):
+    """A fake SIP bridge that notes whether it was called inside a database transaction."""
+
+    inside_transaction: list = []
+
+    def dial_out(self, request):
+        from django.db import connection
+
+        type(self).inside_transaction.append(connection.in_atomic_block)
+        return "bridge-call-2"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TALK_CALLS={"SIP_DIALOUT_BACKEND": f"{__name__}.FakeSIPBridgeWatchingTransactions"})
+def test_the_bridge_is_called_outside_any_transaction_so_it_never_holds_the_room_lock():
+    from .factories import RoomFactory
+
+    room = RoomFactory()
+    client, _ = in_call(room, owner=True)
+    phone = PhoneAttendeeFactory(room=room)
+    assert client.ocs("POST", call_url(room.token, f"/dialout/{phone.pk}")).status_code == 200
+    assert FakeSIPBridgeWatchingTransactions.inside_transaction == [False]

@@ -61,3 +61,18 @@ def test_starting_a_call_costs_the_same_whether_it_rings_10_or_200_users(db):
         start, _ = queries_of(lambda client=client, room=room: client.ocs("POST", call_url(room.token)))
         counts.append(start)
     assert counts[0] == counts[1]
+
+
+def test_notification_state_costs_the_same_for_10_and_200_members(db, django_assert_num_queries):
+    from .call_helpers import user_client
+    from .factories import RoomFactory
+
+    counts = []
+    for members in (10, 200):
+        room = RoomFactory()
+        attendees = [AttendeeFactory(room=room) for _ in range(members)]
+        in_call(room)
+        client = user_client(attendees[0].user)
+        count, _ = queries_of(lambda client=client, room=room: client.get(call_url(room.token, "/notification-state")))
+        counts.append(count)
+    assert counts[0] == counts[1]
