@@ -353,3 +353,17 @@ def test_joining_a_one_to_one_call_re_adds_the_partner_who_left(db):
     partner = Attendee.objects.get(room=room, actor_id=bob.username)
     assert partner.participant_type == ParticipantType.OWNER
     assert partner.user == bob
+
+
+def test_one_to_one_call_both_attended_is_an_ended_call_not_a_missed_one(db):
+    alice, bob = UserFactory(), UserFactory()
+    one = RoomFactory(one_to_one=True, name=json.dumps(sorted([alice.username, bob.username])))
+    alice_client, _ = in_call(one, user=alice, owner=True)
+    bob_client = user_client(bob)  # re-added by alice's join
+    bob_client.join_room(one.token)
+    bob_client.ocs("POST", call_url(one.token))
+    bob_client.ocs("DELETE", call_url(one.token))
+    alice_client.ocs("DELETE", call_url(one.token))
+    ended = events(one)[-1]
+    assert ended.kind == CallEventKind.CALL_ENDED
+    assert ended.parameters["users"] == sorted([alice.username, bob.username])
