@@ -5,6 +5,9 @@ List them on a view in this order: ``CallsEnabled`` (403 before any room lookup)
 ``CanStartCallPermission`` (403). Each raises its own OCS exception, so the answer
 carries the reference's ``data: []``. Views that use them inherit
 ``views.base.ParticipantView``, which resolves ``view.participant`` once per request.
+``IsModerator`` takes the place of ``CanStartCallPermission`` where call-api.md asks for
+a moderator (ring), so the lobby (412) is still checked before it. ``IsUserOr403`` is
+the notification-state rule (anonymous: 403 ``data: null``).
 """
 
 from rest_framework.permissions import BasePermission
@@ -12,7 +15,7 @@ from rest_framework.permissions import BasePermission
 from .access import check_lobby, check_read_write
 from .conf import app_settings
 from .constants import Permission, StartCalls
-from .exceptions import Forbidden, NotAModerator, NotLoggedIn, ParticipantNotFound
+from .exceptions import Forbidden, ForbiddenError, NotAModerator, NotLoggedIn, ParticipantNotFound
 
 
 class IsLoggedIn(BasePermission):
@@ -120,4 +123,13 @@ class HasTalkSession(BasePermission):
 
         if view.participant.session is None:
             raise NotFound()
+        return True
+
+
+class IsUserOr403(BasePermission):
+    """Pass logged-in users; anonymous callers get 403 ``data: null`` (notification-state, reference 3.8)."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            raise ForbiddenError()
         return True

@@ -9,7 +9,10 @@ All receive ``sender=Room`` and ``room`` (the Room). The rest:
 - ``participant_joined_call``: ``attendee``, ``session``, ``flags``.
 - ``participant_left_call``: ``attendee``, ``session_id``.
 - ``participant_flags_changed``: ``attendee``, ``session``, ``old_flags``, ``flags``.
-- ``participant_rung``: ``attendee`` (the target), ``caller`` (the ringing attendee).
+- ``participant_rung``: ``attendee`` (the target), ``caller`` (the ringing attendee),
+  ``notification`` (the new CallNotification).
+
+The host-facing documentation with examples is ``docs/signals.md``.
 - ``participants_changed``: ``session_ids`` (Talk session ids touched): any join, leave,
   in-call or permission change of the room, the one place internal signaling listens to.
 """

@@ -156,10 +156,10 @@ def one_to_one_room(user_a, user_b, **kwargs):
 
 
 class PhoneAttendeeFactory(AttendeeFactory):
-    """A ``phones`` attendee (dial-out target)."""
+    """A ``phones`` attendee (added with ``source=phones``), as dial-out targets are."""
 
     user = None
     actor_type = ActorType.PHONES
-    actor_id = factory.LazyFunction(lambda: secrets.token_hex(20))
-    phone_number = "+49 30 1234567"
-    display_name = "+49 30 1234567"
+    actor_id = factory.Sequence(lambda n: f"phone-{n}")
+    display_name = factory.Sequence(lambda n: f"+49 30 {n:07d}")
+    phone_number = factory.Sequence(lambda n: f"+4930{n:07d}")

@@ -1,7 +1,9 @@
 """Call state: join, change flags, leave, end (reference sections 3.2-3.4, 4.5, 7).
 
-Every function takes the room row lock first (``lock_room``), then works on attendee
-and session rows, so call transitions of one room are serialised on PostgreSQL. The
+Every function that changes the room's call takes the room row lock first
+(``lock_room``), then works on attendee and session rows, so call transitions of one
+room are serialised on PostgreSQL (``update_call_flags`` only touches its own session
+row, with a conditional update, and takes no room lock). The
 transitions that race are conditional updates on top of that (``active_since`` set only
 where null, cleared only where set, ``call_flag`` merged with a database-side OR, flags
 changed only where the session is still in the call), and only the request that changed
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from .. import signals
 from ..access import Participant
+from ..conf import app_settings
 from ..constants import (
     DEFAULT_JOIN_FLAGS,
     IN_CALL_FLAGS_MAX,
@@ -22,8 +25,9 @@ from ..constants import (
     InCallFlag,
     Permission,
 )
-from ..exceptions import BadRequest
-from ..models import Attendee, Room, Session
+from ..constants import RecordingConsent as ConsentSetting
+from ..exceptions import BadRequest, Forbidden, NotFound
+from ..models import Attendee, RecordingConsent, Room, Session
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 
 #: in_call values that contain IN_CALL (odd numbers 1..15).
@@ -118,39 +122,67 @@ def end_call_if_empty(room: Room, *, attendee: Attendee | None = None, now=None)
     return end_call(room, attendee=attendee, now=now)
 
 
+def recording_consent_required(room: Room) -> bool:
+    """Return whether joining a call in ``room`` needs ``recordingConsent`` (CONTRACT section 8)."""
+    setting = app_settings.RECORDING_CONSENT
+    if setting == ConsentSetting.REQUIRED:
+        return True
+    return setting == ConsentSetting.OPTIONAL and room.recording_consent == ConsentSetting.REQUIRED
+
+
 def join_call(
     participant: Participant,
     *,
     flags: int | None = None,
     silent: bool = False,
     silent_for: list[str] | tuple = (),
+    recording_consent: bool = False,
 ) -> None:
-    """Put the caller's session in the call (reference section 3.2 steps 6-8).
+    """Put the caller's session in the call (reference section 3.2 steps 3-8).
 
-    Locks the room. Records ``call_started`` (the request that sets ``active_since``) or
-    ``call_joined``; merges the unmasked ``flags`` into ``call_flag``; rings on start
-    (``services.notifications``); marks the caller's own ringing processed. Raise
-    ``BadRequest("type")`` for rooms without calls and ``Forbidden`` when starting needs a
-    right the participant lacks. Sends ``call_started`` / ``participant_joined_call`` on commit.
+    In the reference's order: raise ``BadRequest("consent")`` when recording consent is
+    required and not given; re-add a one-to-one partner who left; raise ``NotFound()``
+    (data null) when the caller has no Talk session; then lock the room, raise
+    ``BadRequest("type")`` for rooms without calls and ``Forbidden`` (data []) when the
+    join would start a call the participant may not start (section 3.9). Store one
+    RecordingConsent row per consenting join (while consent is configured). Record
+    ``call_started`` (the request that sets ``active_since``; it also becomes the room's
+    ``call_started_by``) or ``call_joined``; merge the unmasked ``flags`` into
+    ``call_flag`` with a database-side OR; ring on start (``services.notifications``);
+    mark the caller's own ringing processed. Sends ``call_started`` /
+    ``participant_joined_call`` / ``participant_flags_changed`` on commit.
     """
-    from ..exceptions import Forbidden
     from . import notifications
+    from .rooms import readd_one_to_one_partners
 
-    requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
+    room = participant.room
+    if not recording_consent and recording_consent_required(room):
+        raise BadRequest("consent")
+    readd_one_to_one_partners(room)
     session = participant.session
+    if session is None:
+        raise NotFound()
+    requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
     attendee = participant.attendee
     with transaction.atomic():
         room = lock_room(participant.room)
         if room.type in NO_CALL_ROOM_TYPES:
             raise BadRequest("type")
         now = timezone.now()
-        session.refresh_from_db(fields=["in_call", "last_ping"])
+        try:
+            session.refresh_from_db(fields=["in_call", "last_ping"])
+        except Session.DoesNotExist:  # the session ended while this request waited for the lock
+            raise NotFound()
         old_flags = session.in_call
         masked = mask_flags(requested, participant)
         others_in_call = fresh_in_call_exists(room, exclude_session=session, now=now)
         starting = old_flags == InCallFlag.DISCONNECTED and masked != InCallFlag.DISCONNECTED
         if starting and not others_in_call and not participant.can_start_call():
             raise Forbidden()
+        if recording_consent and app_settings.RECORDING_CONSENT != ConsentSetting.NOT_REQUIRED:
+            RecordingConsent.objects.create(
+                room=room, actor_type=attendee.actor_type, actor_id=attendee.actor_id, created_at=now
+            )
         if starting and not others_in_call and room.active_since is not None:
             # Nobody fresh is left in a call the room still shows: close it, so this join
             # starts a new call instead of joining a ghost one.
@@ -241,20 +273,22 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
         end_call_if_empty(room, attendee=participant.attendee)
 
 
-def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None) -> bool:
+def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None, started_before=None) -> bool:
     """End the running call for every session (reference section 3.4 step 4); return whether this call won.
 
     Takes the room lock (joins an outer transaction if there is one). The winner of the
     conditional reset sets every session's flags to 0 in one update and records one
-    ``call_ended_everyone`` (actor ``attendee``, or the system actor for None).
+    ``call_ended_everyone`` (actor ``attendee``, or the system actor for None). With
+    ``started_before``, only a call that started at or before it is ended.
     """
     with transaction.atomic():
         lock_room(room)
         now = timezone.now()
         started_at = room.active_since
-        won = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
-            active_since=None, call_flag=0, call_started_by=None
-        )
+        running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
+        if started_before is not None:
+            running = running.filter(active_since__lte=started_before)
+        won = running.update(active_since=None, call_flag=0, call_started_by=None)
         if not won:
             return False
         room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
@@ -285,7 +319,8 @@ def end_expired_calls(*, now=None) -> int:
     if not limit or limit <= 0:
         return 0
     now = now or timezone.now()
+    cutoff = now - timedelta(seconds=limit)
     ended = 0
-    for room in Room.objects.filter(active_since__lte=now - timedelta(seconds=limit)):
-        ended += end_call_for_everyone(room)
+    for room in Room.objects.filter(active_since__lte=cutoff):
+        ended += end_call_for_everyone(room, started_before=cutoff)
     return ended

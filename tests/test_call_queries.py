@@ -1,0 +1,78 @@
+"""Query counts: the hot call endpoints cost the same whatever the number of peers (known problems P4/P10)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .call_helpers import in_call, in_room
+from .factories import AttendeeFactory, SessionFactory
+from .ocs import call_url, ocs_data
+
+pytestmark = pytest.mark.django_db
+
+
+def add_peers(room, count):
+    for _ in range(count):
+        SessionFactory(attendee=AttendeeFactory(room=room), joined=True)
+
+
+def queries_of(request):
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    assert response.status_code == 200, response.content
+    return len(captured), response
+
+
+def test_get_call_costs_the_same_for_10_and_200_peers(room, django_assert_num_queries):
+    client, _ = in_call(room)
+    add_peers(room, 9)
+    small, response = queries_of(lambda: client.get(call_url(room.token)))
+    assert len(ocs_data(response)) == 10
+    add_peers(room, 190)
+    with django_assert_num_queries(small):
+        response = client.get(call_url(room.token))
+    assert len(ocs_data(response)) == 200
+
+
+def test_join_and_leave_cost_the_same_for_10_and_200_peers(db, django_assert_num_queries):
+    from .factories import RoomFactory
+
+    counts = []
+    for peers in (10, 200):
+        room = RoomFactory()
+        in_call(room)
+        add_peers(room, peers - 1)
+        client, _ = in_room(room)
+        join, _ = queries_of(lambda client=client, room=room: client.ocs("POST", call_url(room.token)))
+        leave, _ = queries_of(lambda client=client, room=room: client.ocs("DELETE", call_url(room.token)))
+        counts.append((join, leave))
+    assert counts[0] == counts[1]
+
+
+def test_starting_a_call_costs_the_same_whether_it_rings_10_or_200_users(db):
+    from .factories import RoomFactory
+
+    counts = []
+    for members in (10, 200):
+        room = RoomFactory()
+        for _ in range(members):
+            AttendeeFactory(room=room)
+        client, _ = in_room(room)
+        start, _ = queries_of(lambda client=client, room=room: client.ocs("POST", call_url(room.token)))
+        counts.append(start)
+    assert counts[0] == counts[1]
+
+
+def test_notification_state_costs_the_same_for_10_and_200_members(db, django_assert_num_queries):
+    from .call_helpers import user_client
+    from .factories import RoomFactory
+
+    counts = []
+    for members in (10, 200):
+        room = RoomFactory()
+        attendees = [AttendeeFactory(room=room) for _ in range(members)]
+        in_call(room)
+        client = user_client(attendees[0].user)
+        count, _ = queries_of(lambda client=client, room=room: client.get(call_url(room.token, "/notification-state")))
+        counts.append(count)
+    assert counts[0] == counts[1]
