@@ -97,7 +97,7 @@ def end_call(room: Room, *, attendee: Attendee | None = None, now=None):
     now = now or timezone.now()
     started_at = room.active_since
     changed = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
-        active_since=None, call_flag=0, call_started_by=None
+        active_since=None, call_flag=0, call_started_by=None, last_activity=now
     )
     if not changed:
         if room.call_flag:
@@ -197,7 +197,7 @@ def join_call(
         if room.active_since is None:
             started = bool(
                 Room.objects.filter(pk=room.pk, active_since__isnull=True).update(
-                    active_since=now, call_started_by=attendee
+                    active_since=now, call_started_by=attendee, last_activity=now
                 )
             )
             if started:
@@ -288,7 +288,7 @@ def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None, start
         running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
         if started_before is not None:
             running = running.filter(active_since__lte=started_before)
-        won = running.update(active_since=None, call_flag=0, call_started_by=None)
+        won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
         if not won:
             return False
         room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
