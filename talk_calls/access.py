@@ -68,6 +68,20 @@ class TalkSessionMap:
     def set_guest_id(self, token, actor_id):
         self._set(GUEST_MAP_KEY, token, actor_id)
 
+    def rotate(self) -> None:
+        """Give the Django session a new key, keeping its data (talk-known-problems S2).
+
+        Call it after a successful password check, so a session key planted before the
+        check is worthless after it. Talk sessions recorded under the old key follow.
+        """
+        if self.django_session is None:
+            return
+        old_key = self.django_session.session_key
+        self.django_session.cycle_key()
+        new_key = self.key
+        if old_key and new_key and old_key != new_key:
+            Session.objects.filter(django_session_key=old_key).update(django_session_key=new_key)
+
     @property
     def key(self) -> str:
         """Return the Django session key, creating the session if it has none yet."""
