@@ -46,6 +46,8 @@ class TalkSessionMap:
             return
         mapping = dict(self._get(key))
         if value is None:
+            if token not in mapping:
+                return  # nothing to forget: do not create a Django session for it
             mapping.pop(token, None)
         else:
             mapping[token] = value

@@ -57,3 +57,18 @@ def test_logout_without_talk_sessions_is_harmless(user):
     client = OCSClient(user, basic=False)
     log_out(client)
     assert client.get("/ocs/v2.php/cloud/user").status_code == 401
+
+
+def test_browser_logs_in_with_djangos_login_view_and_joins(room):
+    from .factories import PASSWORD
+
+    attendee = AttendeeFactory(room=room)
+    browser = Client()
+    assert browser.get("/accounts/login/").status_code == 200
+    response = browser.post("/accounts/login/", {"username": attendee.user.get_username(), "password": PASSWORD})
+    assert response.status_code == 302
+    joined = browser.post(
+        f"/ocs/v2.php/apps/spreed/api/v4/room/{room.token}/participants/active", HTTP_OCS_APIREQUEST="true"
+    )
+    assert joined.status_code == 200
+    assert ocs_data(joined)["actorId"] == attendee.actor_id

@@ -354,3 +354,9 @@ def test_a_session_id_of_another_actor_in_the_django_session_is_ignored(client_f
     assert client.delete(active(room.token)).status_code == 200
     assert Session.objects.filter(session_id=alice_session).exists()
     assert client.ocs("POST", call_url(room.token)).status_code == 404
+
+
+def test_leave_without_a_session_creates_no_django_session(client_for):
+    response = client_for().delete(active("nosuchroom"))
+    assert response.status_code == 200
+    assert django_settings.SESSION_COOKIE_NAME not in response.cookies

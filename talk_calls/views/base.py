@@ -62,6 +62,7 @@ class OCSView(APIView):
     renderer_classes = [OCSJSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
     throttle_classes: list = []
+    versioning_class = None
 
     def get_exception_handler(self):
         return ocs_exception_handler
