@@ -231,3 +231,13 @@ def test_unsupported_content_type_is_415(client_for, public_room):
     assert response.status_code == 415
     assert ocs_data(response)["error"] == "content-type"
     assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("value", ["16", "-1", "1.5", "abc", "0x1", "1 1"])
+def test_bad_integer_text_is_400_flags_from_every_place(in_call, transport, value):
+    client, _, room = in_call
+    response = send(client, "PUT", call_url(room.token), {"flags": value}, transport)
+    assert response.status_code == 400, response.content
+    assert ocs_data(response)["error"] == "flags"
+    assert own_session(client, room.token).in_call == IN_CALL_WITH_AUDIO

@@ -284,7 +284,9 @@ def test_another_device_never_conflicts(caller_in_call, room, client_for):
 # --- leaving ----------------------------------------------------------------------------
 
 
-def test_leave_ends_the_session_and_answers_null(client_for, room):
+@pytest.mark.parametrize("room_type", ALL_ROOM_TYPES)
+def test_leave_ends_the_session_and_answers_null(client_for, room_type):
+    room = RoomFactory(type=room_type)
     attendee = AttendeeFactory(room=room)
     client = client_for(attendee.user)
     session_id = ocs_data(client.join_room(room.token))["sessionId"]
@@ -360,3 +362,15 @@ def test_leave_without_a_session_creates_no_django_session(client_for):
     response = client_for().delete(active("nosuchroom"))
     assert response.status_code == 200
     assert django_settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+def test_promoted_guest_rejoins_as_guest_moderator(client_for, public_room):
+    client = client_for()
+    first = ocs_data(client.join_room(public_room.token))
+    Attendee.objects.filter(pk=first["attendeeId"]).update(participant_type=ParticipantType.GUEST_MODERATOR)
+    again = ocs_data(client.join_room(public_room.token))
+    assert again["participantType"] == ParticipantType.GUEST_MODERATOR
+    assert again["actorId"] == first["actorId"]
+    assert client.delete(active(public_room.token)).status_code == 200
+    assert Attendee.objects.filter(pk=first["attendeeId"]).exists()
+    assert not Session.objects.exists()
