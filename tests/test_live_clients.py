@@ -10,6 +10,7 @@ from talk_calls.constants import SESSION_ID_LENGTH, ActorType
 from talk_calls.models import Session
 
 from .factories import PASSWORD, AttendeeFactory, RoomFactory
+from .hashers import CountingPasswordHasher
 
 pytestmark = [
     pytest.mark.live,
@@ -23,7 +24,9 @@ def attendee(transactional_db):
     return AttendeeFactory(room=RoomFactory(name="Live room"), owner=True)
 
 
-def test_nc_py_api_sees_talk_and_joins_a_room(live_server, attendee):
+def test_nc_py_api_sees_talk_and_joins_a_room(live_server, attendee, settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.CountingPasswordHasher"]
+    CountingPasswordHasher.calls = 0
     username = attendee.user.get_username()
     nc = Nextcloud(nextcloud_url=live_server.url, nc_auth_user=username, nc_auth_pass=PASSWORD)
     assert nc.talk.available is True
@@ -39,6 +42,8 @@ def test_nc_py_api_sees_talk_and_joins_a_room(live_server, attendee):
     assert Session.objects.get(session_id=data["sessionId"]).in_call == 3
     nc.ocs("DELETE", f"/ocs/v2.php/apps/spreed/api/v4/room/{token}/participants/active")
     assert not Session.objects.filter(session_id=data["sessionId"]).exists()
+    # Every request carried Basic credentials; the client kept the cookie, so one password check.
+    assert CountingPasswordHasher.calls == 1
 
 
 def test_nextcloud_talk_core_joins_with_form_bodies(live_server, attendee):
