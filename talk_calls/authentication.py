@@ -45,7 +45,8 @@ class BasicAuthentication(BaseAuthentication):
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
             raise NotLoggedIn("Invalid basic header") from exc
         username, sep, password = decoded.partition(":")
-        if not sep:
+        if not sep or "\x00" in username or "\x00" in password:
+            # NUL never is in a valid login, and PostgreSQL refuses it in a query.
             raise NotLoggedIn("Invalid basic header")
         user = self._cached_user(request, username, password)
         if user is None:

@@ -116,6 +116,8 @@ class Params:
             value = str(value)
         if not isinstance(value, str):
             raise InvalidParameter(key, f"{name} must be a string")
+        if "\x00" in value:
+            raise InvalidParameter(key, f"{name} must not contain NUL characters")
         if max_length is not None and len(value) > max_length:
             raise InvalidParameter(key, f"{name} is longer than {max_length} characters")
         return value
@@ -136,6 +138,8 @@ class Params:
             if isinstance(item, bool) or not isinstance(item, (str, int)):
                 raise InvalidParameter(name, f"{name} must be a list of strings")
             item = str(item)
+            if "\x00" in item:
+                raise InvalidParameter(name, f"{name} has an item with a NUL character")
             if len(item) > item_max_length:
                 raise InvalidParameter(name, f"{name} has an item longer than {item_max_length} characters")
             items.append(item)

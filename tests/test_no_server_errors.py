@@ -1,5 +1,6 @@
 """No input produces a 500 (CONTRACT section 3): odd bodies, types and headers over every endpoint."""
 
+import base64
 import json
 
 import pytest
@@ -23,6 +24,8 @@ BODIES = [
     ("application/json", '{"flags": 1e400, "all": "\\u0000", "password": null, "silentFor": [[1]]}'),
     ("application/json", '{"flags": 99999999999999999999999999, "password": "' + "p" * 100_000 + '"}'),
     ("application/json", json.dumps({"password": BIG})),
+    ("application/json", json.dumps({"password": "a\x00b", "silentFor": ["\x00"], "flags": "\x001"})),
+    ("application/x-www-form-urlencoded", "password=a%00b&silentFor[]=%00"),
     ("application/json", b"\xff\xfe\xfa"),
     ("application/x-www-form-urlencoded", "flags=abc&all=maybe&force=2&password[]=a&silentFor=x"),
     ("application/x-www-form-urlencoded", "flags[]=1&flags[]=2&all[x]=1"),
@@ -36,7 +39,14 @@ BODIES = [
     ("", ""),
 ]
 
-QUERIES = ["", "?format=xml", "?flags=-1&all=2", "?flags[]=1", "?" + "&".join(f"q{i}=1" for i in range(1200))]
+QUERIES = [
+    "",
+    "?format=xml",
+    "?all=%00&flags=%001&password=%00&format=%00",
+    "?flags=-1&all=2",
+    "?flags[]=1",
+    "?" + "&".join(f"q{i}=1" for i in range(1200)),
+]
 
 
 def paths(token):
@@ -97,6 +107,8 @@ def test_odd_query_strings_never_cause_a_server_error(clients, room, method):
         {"HTTP_AUTHORIZATION": "Basic ====="},
         {"HTTP_AUTHORIZATION": "Basic " + "A" * 10_000},
         {"HTTP_AUTHORIZATION": "Digest abc"},
+        {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"a\x00b:pw").decode()},
+        {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(("u" * 5000 + ":pw").encode()).decode()},
         {"HTTP_OCS_APIREQUEST": "\x00"},
         {"HTTP_ACCEPT": "application/xml"},
         {"HTTP_COOKIE": "sessionid=" + "z" * 5000},

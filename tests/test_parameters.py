@@ -241,3 +241,10 @@ def test_bad_integer_text_is_400_flags_from_every_place(in_call, transport, valu
     assert response.status_code == 400, response.content
     assert ocs_data(response)["error"] == "flags"
     assert own_session(client, room.token).in_call == IN_CALL_WITH_AUDIO
+
+
+def test_nul_in_a_string_is_400_naming_it(client_for, public_room):
+    response = client_for().join_room(public_room.token, password="a\x00b")
+    assert response.status_code == 400
+    assert ocs_data(response)["error"] == "password"
+    assert not Session.objects.exists()
