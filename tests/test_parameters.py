@@ -248,3 +248,14 @@ def test_nul_in_a_string_is_400_naming_it(client_for, public_room):
     assert response.status_code == 400
     assert ocs_data(response)["error"] == "password"
     assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["Application/JSON", "application/json; charset=UTF-8", "application/json;charset=utf-8"],
+)
+def test_json_content_type_spellings(client_for, public_room, content_type):
+    response = client_for().generic(
+        "POST", room_url(public_room.token, "/participants/active"), '{"force": true}', content_type=content_type
+    )
+    assert response.status_code == 200, response.content

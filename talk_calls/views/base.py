@@ -26,8 +26,9 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
     """Always answer JSON; ``Accept`` and ``format=json`` are accepted and ignored."""
 
     def select_parser(self, request, parsers):
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
         for parser in parsers:
-            if parser.media_type.split(";")[0] == (request.content_type or "").split(";")[0].strip():
+            if parser.media_type == media_type:
                 return parser
         return None
 
