@@ -7,6 +7,7 @@ read-only, 412 lobby, 403 permission) are functions here so permission classes, 
 and services share them.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -26,6 +27,8 @@ from .exceptions import LobbyActive, ParticipantNotFound, ReadOnlyRoom, RoomNotF
 from .models import Attendee, Room, Session
 
 SESSION_MAP_KEY = "talk_calls_sessions"
+#: Length of ``Session.django_session_key`` (64, the SHA-256 hex length).
+SESSION_KEY_MAX_LENGTH = 64
 GUEST_MAP_KEY = "talk_calls_guests"
 
 
@@ -78,7 +81,7 @@ class TalkSessionMap:
         """
         if self.django_session is None:
             return
-        old_key = self.django_session.session_key
+        old_key = self.key if self.django_session.session_key else ""
         self.django_session.cycle_key()
         new_key = self.key
         if old_key and new_key and old_key != new_key:
@@ -86,12 +89,17 @@ class TalkSessionMap:
 
     @property
     def key(self) -> str:
-        """Return the Django session key, creating the session if it has none yet."""
+        """Return the Django session key as stored on Talk sessions, creating the session if
+        it has none yet. Keys longer than the column (the signed-cookie engine's) are stored
+        as their SHA-256 hex digest."""
         if self.django_session is None:
             return ""
         if not self.django_session.session_key:
             self.django_session.save()
-        return self.django_session.session_key or ""
+        key = self.django_session.session_key or ""
+        if len(key) > SESSION_KEY_MAX_LENGTH:
+            key = hashlib.sha256(key.encode()).hexdigest()
+        return key
 
 
 @dataclass
