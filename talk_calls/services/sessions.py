@@ -23,7 +23,7 @@ from ..constants import (
     RoomType,
 )
 from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
-from ..models import Attendee, Room, Session
+from ..models import Attendee, Room, Session, user_display_name
 from ..serializers import conflict_payload
 from .calls import _disconnect, end_call_if_empty, lock_room
 from .events import participants_changed
@@ -110,7 +110,7 @@ def _user_attendee(room: Room, actor: Actor, *, password: str) -> tuple[Attendee
         defaults={
             "participant_type": participant_type,
             "user": user,
-            "display_name": user.get_full_name() or user.get_username(),
+            "display_name": user_display_name(user),
         },
     )
     return attendee, verified
