@@ -44,6 +44,8 @@ def test_nc_py_api_sees_talk_and_joins_a_room(live_server, attendee, settings):
     assert not Session.objects.filter(session_id=data["sessionId"]).exists()
     # Every request carried Basic credentials; the client kept the cookie, so one password check.
     assert CountingPasswordHasher.calls == 1
+    # Close the keep-alive connection while the server runs, so no request thread outlives it.
+    nc._session.adapter.close()
 
 
 def test_nextcloud_talk_core_joins_with_form_bodies(live_server, attendee):
