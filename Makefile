@@ -2,12 +2,15 @@
 #   make demo   start the demo server on http://127.0.0.1:8000 with fresh demo data
 #   make test   run the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
+# Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
+# test run (pytest-django creates test_<name> there); DEMO_ADDR, where make demo listens.
 
 VENV ?= .venv
 PYTHON ?= $(shell .ci/find-python)
 DJANGO_SPEC ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/talk_calls
 PYTEST_ARGS ?=
+DEMO_ADDR ?= 127.0.0.1:8000
 BIN := $(VENV)/bin
 
 .PHONY: demo test test-sqlite test-postgres venv lint services clean
@@ -17,7 +20,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]' $(DJANGO_SPEC)
+	$(BIN)/python -m pip install -q -e '.[test]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
 	touch $@
 
 services:
@@ -26,11 +29,12 @@ services:
 demo: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver $(DEMO_ADDR)
 
 test: venv services
 	$(BIN)/python -c "import django, sys; print('Python', sys.version.split()[0], 'Django', django.get_version())"
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(MAKE) test-sqlite

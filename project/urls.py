@@ -1,9 +1,17 @@
-"""Demo site URLs: the admin, the landing page and the Talk API at the site root."""
+"""Demo site URLs: the admin, Django's login/logout views and the Talk API at the site root."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's own login/logout: logging out ends the Talk sessions of that browser.
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="admin/login.html", extra_context={"site_header": "talk_calls"}),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("talk_calls.urls")),
 ]

@@ -7,6 +7,7 @@ read-only, 412 lobby, 403 permission) are functions here so permission classes, 
 and services share them.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -26,6 +27,8 @@ from .exceptions import LobbyActive, ParticipantNotFound, ReadOnlyRoom, RoomNotF
 from .models import Attendee, Room, Session
 
 SESSION_MAP_KEY = "talk_calls_sessions"
+#: Length of ``Session.django_session_key`` (64, the SHA-256 hex length).
+SESSION_KEY_MAX_LENGTH = 64
 GUEST_MAP_KEY = "talk_calls_guests"
 
 
@@ -46,6 +49,8 @@ class TalkSessionMap:
             return
         mapping = dict(self._get(key))
         if value is None:
+            if token not in mapping:
+                return  # nothing to forget: do not create a Django session for it
             mapping.pop(token, None)
         else:
             mapping[token] = value
@@ -68,14 +73,33 @@ class TalkSessionMap:
     def set_guest_id(self, token, actor_id):
         self._set(GUEST_MAP_KEY, token, actor_id)
 
+    def rotate(self) -> None:
+        """Give the Django session a new key, keeping its data (talk-known-problems S2).
+
+        Call it after a successful password check, so a session key planted before the
+        check is worthless after it. Talk sessions recorded under the old key follow.
+        """
+        if self.django_session is None:
+            return
+        old_key = self.key if self.django_session.session_key else ""
+        self.django_session.cycle_key()
+        new_key = self.key
+        if old_key and new_key and old_key != new_key:
+            Session.objects.filter(django_session_key=old_key).update(django_session_key=new_key)
+
     @property
     def key(self) -> str:
-        """Return the Django session key, creating the session if it has none yet."""
+        """Return the Django session key as stored on Talk sessions, creating the session if
+        it has none yet. Keys longer than the column (the signed-cookie engine's) are stored
+        as their SHA-256 hex digest."""
         if self.django_session is None:
             return ""
         if not self.django_session.session_key:
             self.django_session.save()
-        return self.django_session.session_key or ""
+        key = self.django_session.session_key or ""
+        if len(key) > SESSION_KEY_MAX_LENGTH:
+            key = hashlib.sha256(key.encode()).hexdigest()
+        return key
 
 
 @dataclass
@@ -139,7 +163,7 @@ class Participant:
 
 def is_guest_user(user) -> bool:
     name = app_settings.GUEST_USERS_GROUP
-    return bool(name) and user.groups.filter(name=name).exists()
+    return bool(name) and hasattr(user, "groups") and user.groups.filter(name=name).exists()
 
 
 def listable_filter(user) -> Q:
@@ -150,6 +174,8 @@ def listable_filter(user) -> Q:
 
 
 def user_in_groups(user, names) -> bool:
+    if not hasattr(user, "groups"):
+        return False  # a user model without auth groups is in no group
     return Group.objects.filter(user=user, name__in=list(names)).exists()
 
 

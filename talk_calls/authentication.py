@@ -1,8 +1,10 @@
 """Who is calling: HTTP Basic (API clients) and the Django session cookie (browsers).
 
 Basic credentials are checked once per Django session (CONTRACT section 4): after a
-successful check the session keeps an HMAC of them, and a later request with the same
-cookie and the same credentials skips the password hasher. CSRF is not enforced here;
+successful check the session keeps an HMAC of them (keyed with ``SECRET_KEY``) and of
+the user's session auth hash, and a later request with the same cookie and the same
+credentials skips the password hasher. Different credentials, or a password changed
+since, are checked afresh. CSRF is not enforced here;
 ``views.base.OCSView`` applies Talk's rule (412) to every cookie-only unsafe request,
 anonymous guests included.
 """
@@ -22,8 +24,9 @@ SESSION_BASIC_DIGEST = "_talk_calls_basic_digest"
 SESSION_BASIC_USER = "_talk_calls_basic_user"
 
 
-def _credentials_digest(username: str, password: str) -> str:
-    message = f"{username}\x00{password}".encode()
+def _credentials_digest(username: str, password: str, user) -> str:
+    """Return the HMAC of the credentials and of the user's current password hash."""
+    message = f"{username}\x00{password}\x00{user.pk}\x00{user.get_session_auth_hash()}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -42,7 +45,8 @@ class BasicAuthentication(BaseAuthentication):
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
             raise NotLoggedIn("Invalid basic header") from exc
         username, sep, password = decoded.partition(":")
-        if not sep:
+        if not sep or "\x00" in username or "\x00" in password:
+            # NUL never is in a valid login, and PostgreSQL refuses it in a query.
             raise NotLoggedIn("Invalid basic header")
         user = self._cached_user(request, username, password)
         if user is None:
@@ -51,8 +55,8 @@ class BasicAuthentication(BaseAuthentication):
                 raise NotLoggedIn("Invalid username or password")
             session = getattr(request._request, "session", None)
             if session is not None:
-                session[SESSION_BASIC_DIGEST] = _credentials_digest(username, password)
-                session[SESSION_BASIC_USER] = user.pk
+                session[SESSION_BASIC_DIGEST] = _credentials_digest(username, password, user)
+                session[SESSION_BASIC_USER] = user._meta.pk.value_to_string(user)
         return user, None
 
     def _cached_user(self, request, username, password):
@@ -60,9 +64,12 @@ class BasicAuthentication(BaseAuthentication):
         if session is None:
             return None
         digest = session.get(SESSION_BASIC_DIGEST)
-        if not digest or not hmac.compare_digest(digest, _credentials_digest(username, password)):
+        user_pk = session.get(SESSION_BASIC_USER)
+        if not isinstance(digest, str) or user_pk is None:
             return None
-        user = get_user_model()._default_manager.filter(pk=session.get(SESSION_BASIC_USER), is_active=True).first()
+        user = get_user_model()._default_manager.filter(pk=user_pk, is_active=True).first()
+        if user is None or not hmac.compare_digest(digest, _credentials_digest(username, password, user)):
+            return None
         return user
 
     def authenticate_header(self, request):

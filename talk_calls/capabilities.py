@@ -1,6 +1,8 @@
 """The ``spreed`` capabilities (reference section 6) and the server version clients read.
 
-Computed from ``TALK_CALLS`` on every call, so settings changes show at once.
+Computed from ``TALK_CALLS`` on every call, so settings changes show at once. Features
+name what a Talk client may use; the call-relevant ones of reference section 6.2 are all
+present.
 """
 
 import hashlib
@@ -49,6 +51,7 @@ FEATURES = [
     "chat-replies",
     "circles-support",
     "force-mute",
+    "raise-hand",
     "sip-support",
     "sip-support-nopin",
     "sip-support-dialout",
@@ -125,7 +128,8 @@ def call_config(*, is_user: bool) -> dict:
         "predefined-backgrounds": [],
         "predefined-backgrounds-v2": [],
         "can-upload-background": False,
-        "sip-enabled": False,
+        # The reference needs sip-enabled for dial-out; with a backend both are on.
+        "sip-enabled": bool(app_settings.SIP_DIALOUT_BACKEND),
         "sip-dialout-enabled": bool(app_settings.SIP_DIALOUT_BACKEND),
         "can-enable-sip": False,
         "start-without-media": False,

@@ -1,4 +1,9 @@
-"""System checks for ``TALK_CALLS`` (ids ``talk_calls.E001`` ...)."""
+"""System checks for ``TALK_CALLS`` and the middleware the app needs (ids ``talk_calls.E001`` ...).
+
+E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
+dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
+guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware.
+"""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
@@ -70,4 +75,29 @@ def check_settings(app_configs=None, **kwargs):
     name = value.get("GUEST_USERS_GROUP", "guest_app")
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    return errors
+
+
+_REQUIRED_MIDDLEWARE = [
+    (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "Talk sessions live in the Django session (the cookie clients keep).",
+        "talk_calls.E008",
+    ),
+    (
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "Browsers are identified by Django's login (request.user).",
+        "talk_calls.E009",
+    ),
+]
+
+
+@register(Tags.compatibility)
+def check_middleware(app_configs=None, **kwargs):
+    """Require the session and authentication middleware the app reads."""
+    installed = list(getattr(settings, "MIDDLEWARE", None) or [])
+    errors = []
+    for path, why, check_id in _REQUIRED_MIDDLEWARE:
+        if path not in installed:
+            errors.append(Error(f"talk_calls needs {path} in MIDDLEWARE.", hint=why, id=check_id))
     return errors

@@ -46,6 +46,20 @@ def kill_cutoff(now=None):
     return (now or timezone.now()) - timedelta(seconds=app_settings.SESSION_KILL_TIMEOUT)
 
 
+def user_display_name(user) -> str:
+    """Return ``get_full_name()`` or the username (CONTRACT section 4); user models without
+    ``get_full_name`` (``AbstractBaseUser``) give the username."""
+    full_name = getattr(user, "get_full_name", None)
+    return (full_name() if callable(full_name) else "") or user.get_username()
+
+
+def user_group_names(user) -> list[str]:
+    """Return the names of the user's ``auth.Group`` groups; none for user models without groups."""
+    if not hasattr(user, "groups"):
+        return []
+    return sorted(user.groups.values_list("name", flat=True))
+
+
 def instance_default_permissions() -> int:
     """Return the instance default attendee permissions (setting clamped, else 246)."""
     value = app_settings.DEFAULT_PERMISSIONS
@@ -197,7 +211,7 @@ class Attendee(models.Model):
         if self.display_name or not self.is_user:
             return self.display_name
         if self.user is not None:
-            return self.user.get_full_name() or self.user.get_username()
+            return user_display_name(self.user)
         return self.actor_id
 
 

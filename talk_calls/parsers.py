@@ -7,6 +7,7 @@ Talk's rules; a value of the wrong type raises ``InvalidParameter`` (400
 ``{"error": <name>}``), never a 500. Unknown parameters are ignored.
 """
 
+import re
 from collections.abc import Mapping
 
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,10 +19,14 @@ PARSER_CLASSES = [JSONParser, FormParser, MultiPartParser]
 _TRUE = ("true", "1")
 _FALSE = ("false", "0")
 _MISSING = object()
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+#: Integers outside a signed 64-bit column are never valid parameters.
+_INT_LIMIT = 2**63 - 1
 
 
 def _flatten(source) -> dict:
-    """Return a plain dict of ``source``: QueryDicts keep lists for ``name[]`` keys and repeated keys."""
+    """Return a plain dict of ``source``: ``name[]`` keys give lists; a repeated plain key keeps
+    its last value, as PHP reads it."""
     result: dict = {}
     if source is None:
         return result
@@ -33,7 +38,7 @@ def _flatten(source) -> dict:
                 if isinstance(result[name], list):
                     result[name].extend(values)
             else:
-                result[name] = values[-1] if len(values) == 1 else list(values)
+                result[name] = values[-1] if values else ""
         return result
     if isinstance(source, Mapping):
         for key, value in source.items():
@@ -51,8 +56,11 @@ class Params:
     def from_request(cls, request) -> "Params":
         values = _flatten(request.query_params)
         data = request.data
-        if isinstance(data, list):
+        if data is None or data == []:
+            # ``null`` or ``[]`` (PHP's encoding of an empty array): no parameters.
             data = {}
+        if not isinstance(data, Mapping):
+            raise InvalidParameter("body", "The JSON body must be an object")
         values.update(_flatten(data))
         return cls(values)
 
@@ -65,7 +73,7 @@ class Params:
     def boolean(self, name: str, default: bool = False) -> bool:
         """Return a boolean given as JSON ``true/false/1/0`` or one of those strings."""
         value = self.values.get(name, _MISSING)
-        if value is _MISSING or value is None:
+        if value is _MISSING or value is None or value == "":
             return default
         if isinstance(value, bool):
             return value
@@ -83,14 +91,14 @@ class Params:
             return default
         if isinstance(value, bool):
             raise InvalidParameter(key, f"{name} must be an integer")
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) <= _INT_LIMIT:
             value = int(value)
         if isinstance(value, str):
             text = value.strip()
-            if not (text.lstrip("-").isdigit() and len(text) <= 20):
+            if not _INTEGER.fullmatch(text):
                 raise InvalidParameter(key, f"{name} must be an integer")
             value = int(text)
-        if not isinstance(value, int):
+        if not isinstance(value, int) or abs(value) > _INT_LIMIT:
             raise InvalidParameter(key, f"{name} must be an integer")
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise InvalidParameter(key, f"{name} must be between {minimum} and {maximum}")
@@ -108,6 +116,8 @@ class Params:
             value = str(value)
         if not isinstance(value, str):
             raise InvalidParameter(key, f"{name} must be a string")
+        if "\x00" in value:
+            raise InvalidParameter(key, f"{name} must not contain NUL characters")
         if max_length is not None and len(value) > max_length:
             raise InvalidParameter(key, f"{name} is longer than {max_length} characters")
         return value
@@ -128,6 +138,8 @@ class Params:
             if isinstance(item, bool) or not isinstance(item, (str, int)):
                 raise InvalidParameter(name, f"{name} must be a list of strings")
             item = str(item)
+            if "\x00" in item:
+                raise InvalidParameter(name, f"{name} has an item with a NUL character")
             if len(item) > item_max_length:
                 raise InvalidParameter(name, f"{name} has an item longer than {item_max_length} characters")
             items.append(item)

@@ -18,6 +18,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Basic auth runs the hasher once per Django session; keep that cheap in tests.
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
+
+
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

@@ -23,7 +23,7 @@ from ..constants import (
     RoomType,
 )
 from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
-from ..models import Attendee, Room, Session
+from ..models import Attendee, Room, Session, user_display_name
 from ..serializers import conflict_payload
 from .calls import _disconnect, end_call_if_empty, lock_room
 from .events import participants_changed
@@ -82,15 +82,20 @@ def _previous_participant(room: Room, actor: Actor) -> Participant | None:
     return Participant(room=room, attendee=session.attendee, session=session)
 
 
-def _user_attendee(room: Room, actor: Actor, *, password: str) -> Attendee:
+def _user_attendee(room: Room, actor: Actor, *, password: str) -> tuple[Attendee, bool]:
+    """Return the user's attendee (added as USER or USER_SELF_JOINED if needed) and whether
+    a room password was verified on the way."""
     attendee = Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).first()
     if attendee is not None:
-        return attendee
+        return attendee, False
     listable = room.type in (RoomType.GROUP, RoomType.PUBLIC) and (
         Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
     )
-    if not listable and room.has_password and not room.check_password(password):
-        raise ForbiddenError("password")
+    verified = False
+    if not listable and room.has_password:
+        if not room.check_password(password):
+            raise ForbiddenError("password")
+        verified = True
     if listable:
         participant_type = ParticipantType.USER
     elif room.type == RoomType.PUBLIC:
@@ -105,18 +110,24 @@ def _user_attendee(room: Room, actor: Actor, *, password: str) -> Attendee:
         defaults={
             "participant_type": participant_type,
             "user": user,
-            "display_name": user.get_full_name() or user.get_username(),
+            "display_name": user_display_name(user),
         },
     )
-    return attendee
+    return attendee, verified
 
 
-def _guest_attendee(room: Room, actor: Actor, *, password: str, previous: Participant | None) -> tuple[Attendee, str]:
-    """Return the guest attendee and the id of the session to create for it."""
+def _guest_attendee(
+    room: Room, actor: Actor, *, password: str, previous: Participant | None
+) -> tuple[Attendee, str, bool]:
+    """Return the guest attendee, the id of the session to create for it and whether a
+    room password was verified on the way."""
     if room.type != RoomType.PUBLIC:
         raise NotFound()
-    if previous is None and room.has_password and not room.check_password(password):
-        raise ForbiddenError("password")
+    verified = False
+    if previous is None and room.has_password:
+        if not room.check_password(password):
+            raise ForbiddenError("password")
+        verified = True
     session_id = new_session_id()
     guest_id = actor.sessions.guest_id(room.token)
     attendee = None
@@ -130,7 +141,7 @@ def _guest_attendee(room: Room, actor: Actor, *, password: str, previous: Partic
             actor_id=actor_id,
             defaults={"participant_type": ParticipantType.GUEST, "permissions": 0},
         )
-    return attendee, session_id
+    return attendee, session_id, verified
 
 
 def join_room(token: str, actor: Actor, *, password: str = "", force: bool = True) -> Participant:
@@ -140,7 +151,8 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
     ("password")`` (403) for a wrong password, ``Conflict`` (409) when ``force`` is false
     and this browser's previous session of the room is in a call. A previous session of
     the same browser is otherwise ended first (which may end the call). Records the new
-    session id (and a guest's actor id) in the caller's Django session.
+    session id (and a guest's actor id) in the caller's Django session, and gives that
+    Django session a new key after a successful password check.
     """
     try:
         room = find_room(token, actor)
@@ -153,10 +165,16 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
         remove_session(previous.session, attendee=previous.attendee)
     with transaction.atomic():
         if actor.is_user:
-            attendee = _user_attendee(room, actor, password=password)
+            attendee, verified = _user_attendee(room, actor, password=password)
+        else:
+            attendee, session_id, verified = _guest_attendee(room, actor, password=password, previous=previous)
+        if verified:
+            # Session fixation (talk-known-problems S2): a password unlocks the room for
+            # this browser, so the key it had before the check must stop working.
+            actor.sessions.rotate()
+        if actor.is_user:
             session = _create_session(room, attendee, actor.sessions.key)
         else:
-            attendee, session_id = _guest_attendee(room, actor, password=password, previous=previous)
             session = Session.objects.create(
                 session_id=session_id, attendee=attendee, room=room, django_session_key=actor.sessions.key
             )

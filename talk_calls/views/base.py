@@ -7,6 +7,7 @@ applies Talk's CSRF rule, rejects ``format=xml``, exposes the merged parameters 
 """
 
 from django.middleware.csrf import CsrfViewMiddleware
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -25,8 +26,9 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
     """Always answer JSON; ``Accept`` and ``format=json`` are accepted and ignored."""
 
     def select_parser(self, request, parsers):
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
         for parser in parsers:
-            if parser.media_type.split(";")[0] == (request.content_type or "").split(";")[0].strip():
+            if parser.media_type == media_type:
                 return parser
         return None
 
@@ -61,6 +63,7 @@ class OCSView(APIView):
     renderer_classes = [OCSJSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
     throttle_classes: list = []
+    versioning_class = None
 
     def get_exception_handler(self):
         return ocs_exception_handler
@@ -76,10 +79,21 @@ class OCSView(APIView):
         return BasicAuthentication().authenticate_header(request)
 
     def initial(self, request, *args, **kwargs):
+        """Check, in this order: method (405), ``format`` (400), credentials (401), CSRF
+        (412), the body (400/413), then the view's permission classes."""
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
         if request.query_params.get("format", "json").lower() not in ("json", ""):
             raise InvalidParameter("format", "Only format=json is supported")
         super().initial(request, *args, **kwargs)
+
+    def perform_authentication(self, request):
+        # DRF runs this before the permission classes: CSRF and the body are checked
+        # here so that a forged or malformed request never reaches a room lookup.
+        super().perform_authentication(request)
         enforce_csrf(request)
+        self.params  # noqa: B018 - parse the body now: errors answer before any state change
 
     @property
     def params(self) -> Params:

@@ -4,6 +4,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..capabilities import SERVER_VERSION, spreed_capabilities
+from ..models import user_display_name, user_group_names
 from .base import OCSView
 
 
@@ -30,14 +31,15 @@ class CurrentUserView(OCSView):
 
     def get(self, request):
         user = request.user
+        name = user_display_name(user)
         return Response(
             {
                 "id": user.get_username(),
-                "display-name": user.get_full_name() or user.get_username(),
-                "displayname": user.get_full_name() or user.get_username(),
-                "email": user.email or None,
+                "display-name": name,
+                "displayname": name,
+                "email": getattr(user, user.get_email_field_name(), None) or None,
                 "enabled": user.is_active,
-                "groups": sorted(user.groups.values_list("name", flat=True)),
+                "groups": user_group_names(user),
                 "language": "en",
                 "locale": "",
             }

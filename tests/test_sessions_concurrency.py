@@ -1,0 +1,65 @@
+"""Parallel joins on PostgreSQL: no 500, one attendee per actor, one session per join."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from talk_calls.constants import ParticipantType
+from talk_calls.models import Attendee, Session
+
+from .factories import RoomFactory, UserFactory
+from .ocs import OCSClient, room_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PARALLEL = 8
+
+
+def run_in_parallel(clients, method, path):
+    barrier = threading.Barrier(len(clients))
+    statuses = [None] * len(clients)
+
+    def work(index, client):
+        try:
+            barrier.wait()
+            statuses[index] = client.generic(method, path).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_one_user_self_joins_from_many_devices_at_once():
+    room, user = RoomFactory(public=True), UserFactory()
+    clients = [OCSClient(user, raise_request_exception=False) for _ in range(PARALLEL)]
+    statuses = run_in_parallel(clients, "POST", room_url(room.token, "/participants/active"))
+    assert statuses == [200] * PARALLEL
+    attendee = Attendee.objects.get(room=room)
+    assert attendee.participant_type == ParticipantType.USER_SELF_JOINED
+    assert Session.objects.filter(attendee=attendee).count() == PARALLEL
+
+
+def test_many_guests_join_at_once():
+    room = RoomFactory(public=True)
+    clients = [OCSClient(raise_request_exception=False) for _ in range(PARALLEL)]
+    statuses = run_in_parallel(clients, "POST", room_url(room.token, "/participants/active"))
+    assert statuses == [200] * PARALLEL
+    assert Attendee.objects.filter(room=room).count() == PARALLEL
+    assert Session.objects.filter(room=room).count() == PARALLEL
+
+
+def test_many_devices_leave_at_once():
+    room, user = RoomFactory(public=True), UserFactory()
+    clients = [OCSClient(user, raise_request_exception=False) for _ in range(PARALLEL)]
+    for client in clients:
+        assert client.join_room(room.token).status_code == 200
+    statuses = run_in_parallel(clients, "DELETE", room_url(room.token, "/participants/active"))
+    assert statuses == [200] * PARALLEL
+    assert not Session.objects.exists()
+    assert not Attendee.objects.filter(room=room).exists()
