@@ -54,10 +54,11 @@ ATTENDEE_OPERATIONS = {
     "remove": (remove_attendee, "was removed from the room"),
 }
 FLAG_ICONS = {
-    InCallFlag.IN_CALL: ("\N{TELEPHONE RECEIVER}", "in call"),
-    InCallFlag.WITH_AUDIO: ("\N{MICROPHONE}", "audio"),
-    InCallFlag.WITH_VIDEO: ("\N{VIDEO CAMERA}", "video"),
-    InCallFlag.WITH_PHONE: ("\N{BLACK TELEPHONE}", "phone"),
+    # Symbols that common fonts (DejaVu included) draw, unlike most emoji.
+    InCallFlag.IN_CALL: ("\N{BLACK TELEPHONE}", "in call"),
+    InCallFlag.WITH_AUDIO: ("\N{EIGHTH NOTE}", "audio"),
+    InCallFlag.WITH_VIDEO: ("\N{BLACK RIGHT-POINTING TRIANGLE}", "video"),
+    InCallFlag.WITH_PHONE: ("\N{TELEPHONE LOCATION SIGN}", "phone"),
 }
 
 
