@@ -23,6 +23,6 @@ ROOMS = [
     ("demopublic", "public room: guests join without a login, dave self-joins"),
     ("demosecret", f"public room with password '{ROOM_PASSWORD}' for guests and non-members"),
     ("demoonetoone", "one-to-one room of alice and bob"),
-    ("demolobby", "public room with the lobby on: only alice (moderator) may join, others get 412"),
+    ("demolobby", "public room with the lobby on: only alice (moderator) may join the call, others get 412"),
     ("demoreadonly", "read-only room: joining works, joining the call answers 403"),
 ]

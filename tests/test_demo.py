@@ -82,3 +82,24 @@ def test_landing_page_lists_rooms_logins_and_working_curl_lines(client):
 def test_landing_page_says_when_the_demo_data_is_missing(client):
     page = client.get("/").content.decode()
     assert "The demo data is not loaded" in page
+
+
+def test_demo_rooms_behave_as_the_landing_page_says():
+    call_command("demo")
+    alice, bob, dave = (demo_client(name, "talk-demo") for name in ("alice", "bob", "dave"))
+    flags = {"flags": 3}
+    assert bob.join_room("demolobby").status_code == 200
+    assert bob.ocs("POST", call_url("demolobby"), flags).status_code == 412
+    assert alice.join_room("demolobby").status_code == 200
+    assert alice.ocs("POST", call_url("demolobby"), flags).status_code == 200
+    assert bob.join_room("demoreadonly").status_code == 200
+    assert bob.ocs("POST", call_url("demoreadonly"), flags).status_code == 403
+    assert dave.join_room("demopublic").status_code == 200
+    assert dave.join_room("demogroup").status_code == 404
+    assert OCSClient().join_room("demopublic").status_code == 200
+    assert OCSClient().join_room("demosecret").status_code == 403
+    guest = OCSClient()
+    assert guest.join_room("demosecret", password=ROOM_PASSWORD).status_code == 200
+    assert guest.ocs("POST", call_url("demosecret"), flags).status_code == 200
+    assert bob.join_room("demoonetoone").status_code == 200
+    assert demo_client("carol", "talk-demo").join_room("demoonetoone").status_code == 404
