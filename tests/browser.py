@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -69,6 +70,10 @@ def browser(tmp_path, monkeypatch):
             yield playwright, context
         finally:
             context.close()
+            # While Playwright's loop runs in this thread, asgiref keeps Django's connections
+            # in context variables, apart from the thread's own: close the ones opened here,
+            # or the test database cannot be dropped at the end of the run.
+            connections.close_all()
 
 
 def admin_login(page, base_url: str, username: str, password: str) -> None:
