@@ -10,7 +10,7 @@ so the number of queries does not grow with rooms or sessions.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -324,8 +324,8 @@ class RoomAdmin(ReadOnlyAdmin):
     list_display_links = ["token", "name"]
     list_filter = [CallRunningFilter, "type", "lobby_state", "read_only"]
     search_fields = ["token", "name", "attendees__actor_id", "attendees__display_name"]
-    list_select_related = ["call_started_by"]
-    ordering = ["-active_since", "token"]
+    # Running calls first, newest first (PostgreSQL would put NULLs first on a plain DESC).
+    ordering = [F("active_since").desc(nulls_last=True), "token"]
     actions = ["end_calls_action", "expire_sessions_action"]
     inlines = [AttendeeInline, SessionInline]
     change_form_template = "admin/talk_calls/room/change_form.html"
@@ -364,7 +364,8 @@ class RoomAdmin(ReadOnlyAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(live_count=live_count_subquery())
+        queryset = super().get_queryset(request).select_related("call_started_by")
+        return queryset.annotate(live_count=live_count_subquery())
 
     @admin.display(description="call running", boolean=True, ordering="active_since")
     def call_running(self, obj):

@@ -167,3 +167,56 @@ def test_live_calls_view_lists_running_calls_and_reloads(admin_client, room, cal
     assert "Alice Owner" in section and "Bob User" in section
     assert "Gone Guy" not in page  # not fresh: not a live participant
     assert "2 running calls" in page
+
+
+def test_rooms_with_a_running_call_come_first(admin_client, room, call):
+    quiet = RoomFactory(token="aaaaquiet")
+    page = admin_client.get(reverse("admin:talk_calls_room_changelist")).content.decode()
+    assert page.index(f">{room.token}<") < page.index(f">{quiet.token}<")
+
+
+def test_attendee_list_actions_go_through_the_services(admin_client, room, call):
+    bob = Attendee.objects.get(room=room, display_name="Bob User")
+    alice = Attendee.objects.get(room=room, display_name="Alice Owner")
+    changelist = reverse("admin:talk_calls_attendee_changelist")
+    page = admin_client.get(changelist, {"participant_type__exact": ParticipantType.OWNER}).content.decode()
+    assert "Alice Owner" in page and "Bob User" not in page
+    response = admin_client.post(
+        changelist, {"action": "promote_action", "_selected_action": [alice.pk, bob.pk]}, follow=True
+    )
+    page = response.content.decode()
+    assert "Promoted: 1." in page and "Skipped 1: not possible for their participant type." in page
+    assert Attendee.objects.get(pk=bob.pk).participant_type == ParticipantType.MODERATOR
+    admin_client.post(changelist, {"action": "remove_action", "_selected_action": [bob.pk]})
+    assert [p["displayName"] for p in ocs_data(call["alice"].get(call_url(room.token)))] == ["Alice Owner"]
+
+
+def test_session_list_filters_and_remove_action(admin_client, room, call):
+    stale = SessionFactory(attendee=AttendeeFactory(room=room, display_name="Stale Sam"), stale=True, joined=True)
+    changelist = reverse("admin:talk_calls_session_changelist")
+    page = admin_client.get(changelist, {"ping": "stale"}).content.decode()
+    assert "Stale Sam" in page and "Alice Owner" not in page
+    page = admin_client.get(changelist, {"in_call": "yes"}).content.decode()
+    assert "Alice Owner" in page and "Bob User" in page and "Stale Sam" not in page
+    bob_session = Session.objects.get(attendee__display_name="Bob User")
+    response = admin_client.post(
+        changelist, {"action": "remove_action", "_selected_action": [bob_session.pk]}, follow=True
+    )
+    assert "Removed 1 session(s)." in response.content.decode()
+    assert [p["displayName"] for p in ocs_data(call["alice"].get(call_url(room.token)))] == ["Alice Owner"]
+    assert Session.objects.filter(pk=stale.pk).exists()
+
+
+def test_history_notification_and_consent_lists_are_read_only(admin_client, room, call):
+    for name in ("callevent", "callnotification", "recordingconsent", "attendee", "session", "room"):
+        changelist = admin_client.get(reverse(f"admin:talk_calls_{name}_changelist")).content.decode()
+        assert reverse(f"admin:talk_calls_{name}_add") not in changelist, name
+    event = CallEvent.objects.filter(room=room).first()
+    url = reverse("admin:talk_calls_callevent_change", args=[event.pk])
+    assert admin_client.post(url, {"kind": "call_ended"}).status_code == 403
+    assert (
+        admin_client.post(reverse("admin:talk_calls_callevent_delete", args=[event.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    history = admin_client.get(reverse("admin:talk_calls_callevent_changelist"), {"kind__exact": "call_joined"})
+    assert "Bob User" in history.content.decode() and "Alice Owner" not in history.content.decode()
