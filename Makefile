@@ -17,7 +17,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]' $(DJANGO_SPEC)
+	$(BIN)/python -m pip install -q -e '.[test]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
 	touch $@
 
 services:
