@@ -472,6 +472,8 @@ class RoomAdmin(ReadOnlyAdmin):
 
     def live_calls_view(self, request):
         """Every running call with its fresh in-call sessions; the page reloads itself."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         now = timezone.now()
         live_sessions = (
             Session.objects.filter(in_call__gt=InCallFlag.DISCONNECTED, last_ping__gte=ping_cutoff(now))

@@ -220,3 +220,8 @@ def test_history_notification_and_consent_lists_are_read_only(admin_client, room
     )
     history = admin_client.get(reverse("admin:talk_calls_callevent_changelist"), {"kind__exact": "call_joined"})
     assert "Bob User" in history.content.decode() and "Alice Owner" not in history.content.decode()
+
+
+def test_live_calls_view_needs_the_view_permission(client, room, call):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("admin:talk_calls_room_live")).status_code == 403
