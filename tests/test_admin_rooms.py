@@ -9,7 +9,7 @@ from django.utils import timezone
 from talk_calls.constants import CallEventKind, InCallFlag, ParticipantType, Permission
 from talk_calls.models import Attendee, CallEvent, Room, Session
 
-from .factories import AttendeeFactory, RoomFactory, SessionFactory, UserFactory
+from .factories import AttendeeFactory, CallEventFactory, RoomFactory, SessionFactory, UserFactory
 from .ocs import call_url, ocs_data
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +225,13 @@ def test_history_notification_and_consent_lists_are_read_only(admin_client, room
 def test_live_calls_view_needs_the_view_permission(client, room, call):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:talk_calls_room_live")).status_code == 403
+
+
+def test_room_page_links_the_whole_history_of_that_room_only(admin_client, room, call):
+    other = RoomFactory()
+    CallEventFactory(room=other, actor_id="elsewhere", actor_display_name="Elsewhere Ed")
+    page = admin_client.get(room_page(room)).content.decode()
+    history_url = reverse("admin:talk_calls_callevent_changelist") + f"?room__id__exact={room.pk}"
+    assert f'href="{history_url}"' in page
+    history = admin_client.get(history_url).content.decode()
+    assert "Bob User" in history and "Elsewhere Ed" not in history
