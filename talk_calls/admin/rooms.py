@@ -2,6 +2,7 @@
 and the self-refreshing "Live calls" view.
 """
 
+import django
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Prefetch
@@ -313,6 +314,7 @@ class RoomAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "calls": calls,
             "refresh_seconds": LIVE_REFRESH_SECONDS,
+            "list_breadcrumbs": django.VERSION >= (6, 0),
             "now": now,
         }
         return TemplateResponse(request, "admin/talk_calls/room/live_calls.html", context)
