@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Django's own login/logout: logging out ends the Talk sessions of that browser.
@@ -13,5 +15,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", views.landing, name="landing"),
     path("", include("talk_calls.urls")),
 ]

@@ -16,7 +16,7 @@ from talk_calls.constants import (
     ParticipantType,
     RoomType,
 )
-from talk_calls.models import Attendee, CallEvent, Room, Session
+from talk_calls.models import Attendee, CallEvent, CallNotification, RecordingConsent, Room, Session
 from talk_calls.services.sessions import new_session_id
 
 PASSWORD = "secret-password"
@@ -163,3 +163,26 @@ class PhoneAttendeeFactory(AttendeeFactory):
     actor_id = factory.Sequence(lambda n: f"phone-{n}")
     display_name = factory.Sequence(lambda n: f"+49 30 {n:07d}")
     phone_number = factory.Sequence(lambda n: f"+4930{n:07d}")
+
+
+class CallNotificationFactory(factory.django.DjangoModelFactory):
+    """A ringing record for a user attendee of a room (processed: pass ``processed_at``)."""
+
+    class Meta:
+        model = CallNotification
+
+    attendee = factory.SubFactory(AttendeeFactory)
+    room = factory.LazyAttribute(lambda o: o.attendee.room)
+    user = factory.LazyAttribute(lambda o: o.attendee.user)
+    caller_actor_type = ActorType.USERS
+    caller_actor_id = "caller"
+    call_started_at = factory.LazyFunction(timezone.now)
+
+
+class RecordingConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecordingConsent
+
+    room = factory.SubFactory(RoomFactory)
+    actor_type = ActorType.USERS
+    actor_id = factory.Sequence(lambda n: f"consenting{n}")

@@ -1,4 +1,9 @@
-"""Load the demo data (``fixtures/demo.json``) and print the logins; safe to run again."""
+"""Load the demo data (``fixtures/demo.json``) and print the logins and rooms; safe to run again.
+
+A second run brings the demo rooms back to their fixture state through the services:
+running calls are ended for everyone and attendees that would collide with the fixture's
+rows (someone removed and re-joined) are removed, so ``loaddata`` never fails.
+"""
 
 from pathlib import Path
 
@@ -6,30 +11,58 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from talk_calls.models import Room
+from project.demo_info import FIXTURE, LOGINS, ROOM_PASSWORD, ROOMS
+from talk_calls.models import Attendee, Room
+from talk_calls.services.calls import end_call_for_everyone
+from talk_calls.services.rooms import remove_attendee
+from talk_calls.services.sessions import expire_stale_sessions
 
-LOGINS = [
-    ("admin", "admin-demo", "superuser: the Django admin at /admin/"),
-    ("alice", "talk-demo", "owner of every demo room"),
-    ("bob", "talk-demo", "member of the team group and the demo rooms"),
-    ("carol", "talk-demo", "member of the team group and the demo rooms"),
-    ("dave", "talk-demo", "a user in no room (self-joins public rooms)"),
-]
+
+def fixture_path() -> Path:
+    return Path(settings.BASE_DIR) / "fixtures" / FIXTURE
 
 
 class Command(BaseCommand):
-    help = "Load the demo data and print the demo logins."
+    help = "Load the demo data and print the demo logins and rooms."
 
-    def handle(self, *args, **options):
-        call_command("loaddata", Path(settings.BASE_DIR) / "fixtures" / "demo.json", verbosity=0)
-        self.stdout.write("Demo logins (user / password):")
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="URL printed in the curl examples.")
+
+    def handle(self, *args, base_url, **options):
+        self.reset_demo_rooms()
+        call_command("loaddata", fixture_path(), verbosity=0)
+        self.print_guide(base_url.rstrip("/"))
+
+    def reset_demo_rooms(self):
+        import json
+
+        rows = json.loads(fixture_path().read_text())
+        fixture_attendees = {
+            (row["fields"]["room"], row["fields"]["actor_type"], row["fields"]["actor_id"]): row["pk"]
+            for row in rows
+            if row["model"] == "talk_calls.attendee"
+        }
+        demo_rooms = Room.objects.filter(token__in=[token for token, _ in ROOMS])
+        for room in demo_rooms.with_call():
+            end_call_for_everyone(room)
+        expire_stale_sessions()
+        for attendee in Attendee.objects.filter(room__in=demo_rooms).select_related("room"):
+            expected = fixture_attendees.get((attendee.room_id, attendee.actor_type, attendee.actor_id))
+            if expected is not None and expected != attendee.pk:
+                remove_attendee(attendee.room, attendee)
+
+    def print_guide(self, base_url):
+        write = self.stdout.write
+        write("Demo logins (user / password):")
         for username, password, what in LOGINS:
-            self.stdout.write(f"  {username:6} / {password:11} {what}")
-        self.stdout.write("Demo rooms (token: name):")
-        for room in Room.objects.filter(token__startswith="demo").order_by("pk"):
-            self.stdout.write(f"  {room.token:13} {room.get_type_display()}: {room.name}")
-        self.stdout.write("Public room with password: demosecret, password 'room-password'.")
-        self.stdout.write(
-            "Try: curl -u alice:talk-demo -H 'OCS-APIRequest: true' -X POST "
-            "http://127.0.0.1:8000/ocs/v2.php/apps/spreed/api/v4/room/demogroup/participants/active"
+            write(f"  {username:6} / {password:11} {what}")
+        names = dict(Room.objects.filter(token__in=[t for t, _ in ROOMS]).values_list("token", "name"))
+        write("Demo rooms (token: what to try):")
+        for token, what in ROOMS:
+            write(f"  {token:13} {names.get(token, '?')}: {what}")
+        write(f"Room password of demosecret: {ROOM_PASSWORD}")
+        write(f"Landing page with copy-paste curl lines: {base_url}/   admin: {base_url}/admin/")
+        write(
+            f"Try: curl -u alice:talk-demo -H 'OCS-APIRequest: true' -c alice.txt -b alice.txt -X POST "
+            f"{base_url}/ocs/v2.php/apps/spreed/api/v4/room/demogroup/participants/active"
         )
