@@ -39,7 +39,7 @@ def participants_csv(room: Room, *, now=None) -> tuple[str, str]:
     if not attendees:
         raise BadRequest()
     output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
+    writer = csv.writer(output, lineterminator="\r\n")  # RFC 4180; quotes cells holding \r or \n on every Python
     writer.writerow(["name", "email", "type", "identifier"])
     for attendee in attendees:
         email = ""
