@@ -116,10 +116,11 @@ class RingView(ParticipantView):
 class DialOutView(ParticipantView):
     """POST asks the SIP bridge to call a phone attendee (reference 3.6; CONTRACT: 200 on success).
 
-    The reference checks START_CALL and no lobby; the lobby (412, call-api.md) comes after it.
+    The reference checks START_CALL only; call-api.md adds the lobby (412), which goes where
+    reference 3.0 fixes it: before the permission (as on ring).
     """
 
-    permission_classes = [CallsEnabled, IsParticipant, CanStartCallPermission, ModeratorOrNoLobby]
+    permission_classes = [CallsEnabled, IsParticipant, ModeratorOrNoLobby, CanStartCallPermission]
 
     def post(self, request, token, attendee_id):
         dialout.dial_out(self.participant, int(attendee_id))
