@@ -152,3 +152,28 @@ def test_expiry_never_removes_a_session_whose_client_came_back_meanwhile():
     session = Session.objects.get(attendee=back)
     assert session.in_call & InCallFlag.IN_CALL
     assert [peer["actorId"] for peer in ocs_data(back_client.get(call_url(room.token)))] == [back.actor_id]
+
+
+# --- odd path values ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attendee_id", ["0", "000", "9" * 18, "9" * 19, "-1", "1.5", "1e3", "%20", "abc"])
+@pytest.mark.parametrize("endpoint", ["ring", "dialout"])
+def test_odd_attendee_ids_answer_404_never_500(room, endpoint, attendee_id, settings):
+    settings.TALK_CALLS = {"SIP_DIALOUT_BACKEND": "talk_calls.sip.ConsoleDialOutBackend"}
+    client, _ = in_call(room, owner=True)
+    client.raise_request_exception = False
+    response = client.ocs("POST", call_url(room.token, f"/{endpoint}/{attendee_id}"))
+    assert response.status_code == 404, response.content
+    assert "ocs" in response.json()
+
+
+@pytest.mark.parametrize("token", ["abc", "A" * 10, "x" * 31, "room%00", "r%C3%A9sum%C3%A9", "...."])
+@pytest.mark.parametrize("suffix", ["", "/ring/1", "/dialout/1", "/notification-state", "/download"])
+def test_odd_tokens_answer_an_ocs_404(room, token, suffix):
+    client, _ = in_call(room, owner=True)
+    client.raise_request_exception = False
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        response = client.generic(method, call_url(token, suffix))
+        assert response.status_code == 404, (method, token, suffix, response.content)
+        assert response.json()["ocs"]["data"] == []
