@@ -150,12 +150,13 @@ class DownloadView(ParticipantView):
         super().initial(request, *args, **kwargs)
 
     def get(self, request, token):
+        # Errors are OCS answers like every /ocs/ path (the reference: 400, data []).
         if self._format != "csv":
-            return HttpResponse(status=400)
+            return Response([], status=400)
         try:
             filename, content = export.participants_csv(self.participant.room)
         except BadRequest:
-            return HttpResponse(status=400)
+            return Response([], status=400)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
