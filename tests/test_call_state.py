@@ -177,3 +177,19 @@ def test_odd_tokens_answer_an_ocs_404(room, token, suffix):
         response = client.generic(method, call_url(token, suffix))
         assert response.status_code == 404, (method, token, suffix, response.content)
         assert response.json()["ocs"]["data"] == []
+
+
+def test_a_join_reads_the_room_type_under_the_lock(db):
+    """A one-to-one room turned former one-to-one (its other user was deleted) while a
+    join waited for the lock has no calls: 400 "type", and no call starts."""
+    from talk_calls.constants import RoomType
+    from talk_calls.exceptions import BadRequest
+
+    room = RoomFactory(one_to_one=True)
+    client, attendee = in_room(room, owner=True)
+    participant = participant_of(client, room, attendee)
+    Room.objects.filter(pk=room.pk).update(type=RoomType.FORMER_ONE_TO_ONE)
+    with pytest.raises(BadRequest) as raised:
+        calls.join_call(participant)
+    assert raised.value.data == {"error": "type"}
+    assert Room.objects.get(pk=room.pk).active_since is None

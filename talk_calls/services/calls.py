@@ -42,7 +42,17 @@ def lock_room(room: Room) -> Room:
     locked = Room.objects.select_for_update().filter(pk=room.pk).first()
     if locked is None:
         raise RoomNotFound()
-    for field in ("active_since", "call_flag", "call_started_by_id", "lobby_state", "lobby_timer", "read_only"):
+    for field in (
+        "type",
+        "active_since",
+        "call_flag",
+        "call_started_by_id",
+        "lobby_state",
+        "lobby_timer",
+        "read_only",
+        "default_permissions",
+        "recording_consent",
+    ):
         setattr(room, field, getattr(locked, field))
     return room
 
