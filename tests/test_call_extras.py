@@ -57,9 +57,13 @@ def test_csv_cells_cannot_start_a_formula(room, evil):
 
 def test_csv_400_without_a_call_or_with_another_format(room):
     client, _ = in_room(room, owner=True)
-    assert download(client, room).status_code == 400
+    response = download(client, room)
+    assert response.status_code == 400
+    assert response.json()["ocs"] == {"meta": {"status": "failure", "statuscode": 400, "message": ""}, "data": []}
     in_call(room)
-    assert download(client, room, format="pdf").status_code == 400
+    response = download(client, room, format="pdf")
+    assert response.status_code == 400
+    assert response.json()["ocs"]["data"] == []
     assert download(client, room).status_code == 200
 
 

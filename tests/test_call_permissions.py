@@ -26,7 +26,7 @@ CHECKS = {
     "PUT /call": ("participant", "read_only", "lobby"),
     "DELETE /call": ("participant", "read_only", "lobby"),
     "POST ring": ("calls_enabled", "participant", "lobby", "moderator"),
-    "POST dialout": ("calls_enabled", "participant", "start_call", "lobby"),
+    "POST dialout": ("calls_enabled", "participant", "lobby", "start_call"),
     "GET download": ("participant", "moderator"),
 }
 FAILURE = {

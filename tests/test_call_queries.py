@@ -78,3 +78,41 @@ def test_notification_state_costs_the_same_for_10_and_200_members(db, django_ass
         count, _ = queries_of(lambda client=client, room=room: client.get(call_url(room.token, "/notification-state")))
         counts.append(count)
     assert counts[0] == counts[1]
+
+
+def test_end_for_everyone_costs_the_same_for_10_and_200_peers(db):
+    from .factories import RoomFactory
+
+    counts = []
+    for peers in (10, 200):
+        room = RoomFactory()
+        client, _ = in_call(room, moderator=True)
+        add_peers(room, peers - 1)
+        end, _ = queries_of(lambda client=client, room=room: client.ocs("DELETE", call_url(room.token), {"all": True}))
+        counts.append(end)
+    assert counts[0] == counts[1]
+
+
+def test_the_last_leave_ending_the_call_costs_the_same_for_10_and_200_who_attended(db):
+    """The end records who attended and takes sessions that stopped pinging out of the call."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from talk_calls.models import Attendee, Session
+
+    from .factories import RoomFactory
+
+    counts = []
+    for peers in (10, 200):
+        room = RoomFactory()
+        client, _ = in_call(room)
+        add_peers(room, peers - 1)
+        Attendee.objects.filter(room=room).update(last_joined_call=timezone.now())
+        Session.objects.filter(room=room).exclude(pk__in=Session.objects.filter(room=room).order_by("pk")[:1]).update(
+            last_ping=timezone.now() - timedelta(seconds=45)
+        )
+        leave, _ = queries_of(lambda client=client, room=room: client.ocs("DELETE", call_url(room.token)))
+        assert not Session.objects.filter(room=room).exclude(in_call=0).exists()
+        counts.append(leave)
+    assert counts[0] == counts[1]

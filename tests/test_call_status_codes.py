@@ -254,6 +254,16 @@ def test_dialout_412_when_the_lobby_is_active_and_the_user_is_not_a_moderator(ro
     assert_check_failed(client.ocs("POST", dialout_url(room, phone.pk)), 412)
 
 
+@override_settings(TALK_CALLS=CONSOLE_BACKEND)
+def test_dialout_412_comes_before_the_start_call_permission(room):
+    """Reference 3.0: the lobby (step 6) is checked before the permission (step 7)."""
+    in_call(room, owner=True)
+    client, _ = in_call(room, permissions=int(Permission.CUSTOM | Permission.PUBLISH_AUDIO))
+    phone = PhoneAttendeeFactory(room=room)
+    set_lobby(room)
+    assert_check_failed(client.ocs("POST", dialout_url(room, phone.pk)), 412)
+
+
 def test_dialout_501_when_the_sip_functionality_is_not_configured(room):
     client, _ = in_call(room, owner=True)
     phone = PhoneAttendeeFactory(room=room)

@@ -63,3 +63,34 @@ def test_many_devices_leave_at_once():
     assert statuses == [200] * PARALLEL
     assert not Session.objects.exists()
     assert not Attendee.objects.filter(room=room).exists()
+
+
+@pytest.mark.parametrize("round_", range(10))
+def test_one_device_leaving_while_another_joins_keeps_the_joiner(round_):
+    """A self-joined attendee goes with its last session; a join racing that leave either
+    reuses the attendee before or re-creates it after, never a half-deleted one (no 500)."""
+    room, user = RoomFactory(public=True), UserFactory()
+    leaving, joining = OCSClient(user, raise_request_exception=False), OCSClient(user, raise_request_exception=False)
+    assert leaving.join_room(room.token).status_code == 200
+    barrier = threading.Barrier(2)
+    statuses = {}
+
+    def work(name, client, method):
+        try:
+            barrier.wait()
+            statuses[name] = client.generic(method, room_url(room.token, "/participants/active")).status_code
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=work, args=("leave", leaving, "DELETE")),
+        threading.Thread(target=work, args=("join", joining, "POST")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == {"leave": 200, "join": 200}
+    attendee = Attendee.objects.get(room=room)
+    assert attendee.participant_type == ParticipantType.USER_SELF_JOINED
+    assert Session.objects.filter(attendee=attendee).count() == 1

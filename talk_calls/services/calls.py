@@ -26,7 +26,7 @@ from ..constants import (
     Permission,
 )
 from ..constants import RecordingConsent as ConsentSetting
-from ..exceptions import BadRequest, Forbidden, NotFound
+from ..exceptions import BadRequest, Forbidden, NotFound, RoomNotFound
 from ..models import Attendee, RecordingConsent, Room, Session
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 
@@ -35,9 +35,24 @@ IN_CALL_VALUES = [value for value in range(IN_CALL_FLAGS_MAX + 1) if value & InC
 
 
 def lock_room(room: Room) -> Room:
-    """Return ``room`` re-read with a row lock (a no-op lock on SQLite); refresh the caller's copy."""
-    locked = Room.objects.select_for_update().get(pk=room.pk)
-    for field in ("active_since", "call_flag", "call_started_by_id", "lobby_state", "lobby_timer", "read_only"):
+    """Return ``room`` re-read with a row lock (a no-op lock on SQLite); refresh the caller's copy.
+
+    Raise ``RoomNotFound`` (404 ``[]``) when the room was deleted since the request found it.
+    """
+    locked = Room.objects.select_for_update().filter(pk=room.pk).first()
+    if locked is None:
+        raise RoomNotFound()
+    for field in (
+        "type",
+        "active_since",
+        "call_flag",
+        "call_started_by_id",
+        "lobby_state",
+        "lobby_timer",
+        "read_only",
+        "default_permissions",
+        "recording_consent",
+    ):
         setattr(room, field, getattr(locked, field))
     return room
 
@@ -92,19 +107,25 @@ def end_call(room: Room, *, attendee: Attendee | None = None, now=None):
     """End the room's call if it runs (room lock held); return the CallEvent, or None if it did not run.
 
     Conditional reset: only the request that clears ``active_since`` records ``call_ended``
-    (or ``call_missed``) and sends ``call_ended``.
+    (or ``call_missed``) and sends ``call_ended``. Sessions still flagged in the call (ones
+    that stopped pinging, so nobody counts them) are taken out of it in one update, without
+    ``call_left``: no session says "in the call" while the room has none (known problems
+    section 3, property 2), and a client that comes back starts a new call.
     """
     now = now or timezone.now()
     started_at = room.active_since
     changed = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
         active_since=None, call_flag=0, call_started_by=None, last_activity=now
     )
-    if not changed:
-        if room.call_flag:
-            Room.objects.filter(pk=room.pk).update(call_flag=0)
-        room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
-        return None
     room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
+    left_behind = Session.objects.filter(room=room).in_call()
+    left_behind_ids = list(left_behind.values_list("session_id", flat=True))
+    if left_behind_ids:
+        left_behind.update(in_call=InCallFlag.DISCONNECTED)
+        participants_changed(room, left_behind_ids)
+    if not changed:
+        Room.objects.filter(pk=room.pk).exclude(call_flag=0).update(call_flag=0)
+        return None
     summary = call_summary(room, started_at, now)
     event = record_event(
         room, ended_kind(room, summary), attendee, parameters=summary, call_started_at=started_at, now=now
@@ -173,7 +194,9 @@ def join_call(
             session.refresh_from_db(fields=["in_call", "last_ping"])
         except Session.DoesNotExist:  # the session ended while this request waited for the lock
             raise NotFound()
-        old_flags = session.in_call
+        # Flags of a session while no call runs are left over from an ended call: this
+        # join starts one (permission check, ``call_started``), it does not update flags.
+        old_flags = session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED
         masked = mask_flags(requested, participant)
         others_in_call = fresh_in_call_exists(room, exclude_session=session, now=now)
         starting = old_flags == InCallFlag.DISCONNECTED and masked != InCallFlag.DISCONNECTED

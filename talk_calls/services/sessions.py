@@ -23,7 +23,7 @@ from ..constants import (
     RoomType,
 )
 from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
-from ..models import Attendee, Room, Session, user_display_name
+from ..models import Attendee, Room, Session, kill_cutoff, user_display_name
 from ..serializers import conflict_payload
 from .calls import _disconnect, end_call_if_empty, lock_room
 from .events import participants_changed
@@ -49,22 +49,35 @@ def _create_session(room: Room, attendee: Attendee, django_session_key: str) -> 
     raise RuntimeError("Could not generate a unique Talk session id")
 
 
-def remove_session(session: Session, *, attendee: Attendee | None = None) -> None:
+def remove_session(
+    session: Session, *, attendee: Attendee | None = None, stale_before=None, keep_attendee: bool = False
+) -> None:
     """End one Talk session through the leave path (reference section 4.5, last bullet).
 
     Locks the room. Records ``call_left`` if the session was in the call (actor: its
     attendee), deletes the session, removes a self-joined attendee left without
-    sessions, and ends the call with the system actor when no fresh session remains.
+    sessions (not with ``keep_attendee``: the session is replaced by a new one of the
+    same attendee, the reference's "duplicate session"), and ends the call with the
+    system actor when no fresh session remains. With ``stale_before`` the session is only
+    removed if it was still not pinged since then when the lock was taken (expiry must not
+    remove a client that came back). Does nothing if the session or its room is gone.
     """
     with transaction.atomic():
-        room = lock_room(session.room)
+        try:
+            room = lock_room(session.room)
+        except RoomNotFound:
+            return  # the room was deleted, and its sessions with it
         attendee = attendee or session.attendee
-        if not Session.objects.filter(pk=session.pk).exists():
+        current = Session.objects.filter(pk=session.pk)
+        if stale_before is not None:
+            current = current.filter(last_ping__lt=stale_before)
+        if not current.exists():
             return
         _disconnect(room, attendee, session)
         Session.objects.filter(pk=session.pk).delete()
         if (
-            attendee.participant_type == ParticipantType.USER_SELF_JOINED
+            not keep_attendee
+            and attendee.participant_type == ParticipantType.USER_SELF_JOINED
             and not Session.objects.filter(attendee=attendee).exists()
         ):
             Attendee.objects.filter(pk=attendee.pk).delete()
@@ -82,20 +95,41 @@ def _previous_participant(room: Room, actor: Actor) -> Participant | None:
     return Participant(room=room, attendee=session.attendee, session=session)
 
 
-def _user_attendee(room: Room, actor: Actor, *, password: str) -> tuple[Attendee, bool]:
-    """Return the user's attendee (added as USER or USER_SELF_JOINED if needed) and whether
-    a room password was verified on the way."""
-    attendee = Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).first()
-    if attendee is not None:
-        return attendee, False
-    listable = room.type in (RoomType.GROUP, RoomType.PUBLIC) and (
+def _listable_to(room: Room, actor: Actor) -> bool:
+    return room.type in (RoomType.GROUP, RoomType.PUBLIC) and (
         Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
     )
-    verified = False
-    if not listable and room.has_password:
-        if not room.check_password(password):
-            raise ForbiddenError("password")
-        verified = True
+
+
+def _check_password(room: Room, actor: Actor, *, password: str, previous: Participant | None) -> bool:
+    """Verify the room password where this join needs it (reference section 4.4 steps 6-8);
+    return whether one was verified. Raise ``NotFound`` for a guest outside a public room,
+    ``ForbiddenError("password")`` for a wrong password. Runs before the room lock: the
+    password hasher is slow by design."""
+    if actor.is_user:
+        if Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).exists():
+            return False
+        if _listable_to(room, actor) or not room.has_password:
+            return False
+    else:
+        if room.type != RoomType.PUBLIC:
+            raise NotFound()
+        if previous is not None or not room.has_password:
+            return False
+    if not room.check_password(password):
+        raise ForbiddenError("password")
+    return True
+
+
+def _user_attendee(room: Room, actor: Actor, *, verified: bool) -> Attendee:
+    """Return the user's attendee, added as USER or USER_SELF_JOINED if needed (room lock held)."""
+    attendee = Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).first()
+    if attendee is not None:
+        return attendee
+    listable = _listable_to(room, actor)
+    if not listable and room.has_password and not verified:
+        # The attendee was removed after the password check was skipped for it.
+        raise ForbiddenError("password")
     if listable:
         participant_type = ParticipantType.USER
     elif room.type == RoomType.PUBLIC:
@@ -113,21 +147,11 @@ def _user_attendee(room: Room, actor: Actor, *, password: str) -> tuple[Attendee
             "display_name": user_display_name(user),
         },
     )
-    return attendee, verified
+    return attendee
 
 
-def _guest_attendee(
-    room: Room, actor: Actor, *, password: str, previous: Participant | None
-) -> tuple[Attendee, str, bool]:
-    """Return the guest attendee, the id of the session to create for it and whether a
-    room password was verified on the way."""
-    if room.type != RoomType.PUBLIC:
-        raise NotFound()
-    verified = False
-    if previous is None and room.has_password:
-        if not room.check_password(password):
-            raise ForbiddenError("password")
-        verified = True
+def _guest_attendee(room: Room, actor: Actor) -> tuple[Attendee, str]:
+    """Return the guest attendee and the id of the session to create for it (room lock held)."""
     session_id = new_session_id()
     guest_id = actor.sessions.guest_id(room.token)
     attendee = None
@@ -141,7 +165,7 @@ def _guest_attendee(
             actor_id=actor_id,
             defaults={"participant_type": ParticipantType.GUEST, "permissions": 0},
         )
-    return attendee, session_id, verified
+    return attendee, session_id
 
 
 def join_room(token: str, actor: Actor, *, password: str = "", force: bool = True) -> Participant:
@@ -150,7 +174,9 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
     Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
     ("password")`` (403) for a wrong password, ``Conflict`` (409) when ``force`` is false
     and this browser's previous session of the room is in a call. A previous session of
-    the same browser is otherwise ended first (which may end the call). Records the new
+    the same browser is otherwise ended first (which may end the call; its attendee stays,
+    so a self-joined user who reloads keeps its attendee id). Checks the password before,
+    and creates the attendee and session under, the room lock. Records the new
     session id (and a guest's actor id) in the caller's Django session, and gives that
     Django session a new key after a successful password check.
     """
@@ -159,15 +185,22 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
     except RoomNotFound as exc:
         raise NotFound() from exc
     previous = _previous_participant(room, actor)
-    if previous is not None:
-        if not force and previous.session.in_call:
-            raise Conflict(data=conflict_payload(previous.session))
-        remove_session(previous.session, attendee=previous.attendee)
+    if previous is not None and not force and previous.session.in_call:
+        raise Conflict(data=conflict_payload(previous.session))
+    verified = _check_password(room, actor, password=password, previous=previous)
     with transaction.atomic():
+        # The room lock orders this join after a leave of the same attendee: a self-joined
+        # attendee removed with its last session is then re-created, never reused half-deleted.
+        try:
+            room = lock_room(room)
+        except RoomNotFound as exc:
+            raise NotFound() from exc
+        if previous is not None:
+            remove_session(previous.session, attendee=previous.attendee, keep_attendee=True)
         if actor.is_user:
-            attendee, verified = _user_attendee(room, actor, password=password)
+            attendee = _user_attendee(room, actor, verified=verified)
         else:
-            attendee, session_id, verified = _guest_attendee(room, actor, password=password, previous=previous)
+            attendee, session_id = _guest_attendee(room, actor)
         if verified:
             # Session fixation (talk-known-problems S2): a password unlocks the room for
             # this browser, so the key it had before the check must stop working.
@@ -217,32 +250,42 @@ def touch_session(session: Session, *, now=None) -> None:
 def expire_stale_sessions(*, room: Room | None = None, now=None) -> int:
     """Remove sessions not pinged for ``SESSION_KILL_TIMEOUT`` through the leave path; return how many.
 
-    Nameless plain guests left without sessions are deleted too (reference section 4.5);
-    then any call nobody fresh is in is ended with the system actor.
+    A session pinged again while the sweep runs is kept. Nameless plain guests left
+    without sessions are deleted too (reference section 4.5), under the room lock; then
+    any call nobody fresh is in is ended with the system actor.
     """
     now = now or timezone.now()
-    stale = Session.objects.stale(now).select_related("attendee", "room")
+    cutoff = kill_cutoff(now)
+    stale = Session.objects.filter(last_ping__lt=cutoff).select_related("attendee", "room")
     if room is not None:
         stale = stale.filter(room=room)
     removed = 0
     rooms = {}
     for session in stale:
-        remove_session(session)
+        remove_session(session, stale_before=cutoff)
         rooms[session.room_id] = session.room
         removed += 1
-    if rooms:
-        Attendee.objects.filter(
-            room_id__in=list(rooms),
-            actor_type=ActorType.GUESTS,
-            participant_type=ParticipantType.GUEST,
-            display_name="",
-            permissions__in=(0, 1),
-            sessions__isnull=True,
-        ).delete()
+    for swept in rooms.values():
+        with transaction.atomic():
+            try:
+                lock_room(swept)
+            except RoomNotFound:
+                continue
+            Attendee.objects.filter(
+                room=swept,
+                actor_type=ActorType.GUESTS,
+                participant_type=ParticipantType.GUEST,
+                display_name="",
+                permissions__in=(0, 1),
+                sessions__isnull=True,
+            ).delete()
     calls = Room.objects.with_call()
     if room is not None:
         calls = calls.filter(pk=room.pk)
     for running in calls:
         with transaction.atomic():
-            end_call_if_empty(lock_room(running), now=now)
+            try:
+                end_call_if_empty(lock_room(running), now=now)
+            except RoomNotFound:
+                continue
     return removed

@@ -116,10 +116,11 @@ class RingView(ParticipantView):
 class DialOutView(ParticipantView):
     """POST asks the SIP bridge to call a phone attendee (reference 3.6; CONTRACT: 200 on success).
 
-    The reference checks START_CALL and no lobby; the lobby (412, call-api.md) comes after it.
+    The reference checks START_CALL only; call-api.md adds the lobby (412), which goes where
+    reference 3.0 fixes it: before the permission (as on ring).
     """
 
-    permission_classes = [CallsEnabled, IsParticipant, CanStartCallPermission, ModeratorOrNoLobby]
+    permission_classes = [CallsEnabled, IsParticipant, ModeratorOrNoLobby, CanStartCallPermission]
 
     def post(self, request, token, attendee_id):
         dialout.dial_out(self.participant, int(attendee_id))
@@ -149,12 +150,13 @@ class DownloadView(ParticipantView):
         super().initial(request, *args, **kwargs)
 
     def get(self, request, token):
+        # Errors are OCS answers like every /ocs/ path (the reference: 400, data []).
         if self._format != "csv":
-            return HttpResponse(status=400)
+            return Response([], status=400)
         try:
             filename, content = export.participants_csv(self.participant.room)
         except BadRequest:
-            return HttpResponse(status=400)
+            return Response([], status=400)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
