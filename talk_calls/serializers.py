@@ -30,7 +30,7 @@ from .constants import (
     SIPState,
 )
 from .exceptions import BadRequest, NotFound
-from .models import Attendee, Room
+from .models import Attendee, Room, user_display_name
 
 
 def timestamp(value) -> int:
@@ -141,7 +141,7 @@ def one_to_one_partners(rooms, user_id: str | None) -> dict:
         return {}
     User = get_user_model()
     users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": set(partners.values())})
-    names = {user.get_username(): user.get_full_name() or user.get_username() for user in users}
+    names = {user.get_username(): user_display_name(user) for user in users}
     return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 

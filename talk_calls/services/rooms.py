@@ -44,6 +44,7 @@ from ..constants import (
 from ..constants import RecordingConsent as RecordingConsentSetting
 from ..exceptions import BadRequest, ForbiddenError, NotFound, PreconditionFailed
 from ..models import Attendee, Room, Session, kill_cutoff
+from ..models import user_display_name as full_display_name
 from .calls import _disconnect, end_call_for_everyone, end_call_if_empty, lock_room
 from .events import participants_changed
 from .sessions import expire_stale_sessions
@@ -77,8 +78,14 @@ def _session_ids(room: Room, attendees=None) -> list[str]:
     return list(sessions.values_list("session_id", flat=True))
 
 
+#: Length of ``Attendee.display_name``: a full name may be longer (150 + 1 + 150 characters).
+DISPLAY_NAME_MAX_LENGTH = Attendee._meta.get_field("display_name").max_length
+
+
 def user_display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    """Return the user's display name as an attendee stores it: cut to the column length, and
+    the username for user models without names (``AbstractBaseUser``)."""
+    return full_display_name(user)[:DISPLAY_NAME_MAX_LENGTH]
 
 
 # --- rooms -------------------------------------------------------------------------------
