@@ -217,6 +217,14 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
     return data
 
 
+def participant_room_payload(participant: Participant) -> dict:
+    """Return the room object for ``participant``, with a one-to-one room's partner (one query)."""
+    room = participant.room
+    attendee = participant.attendee
+    names = one_to_one_partners([room], attendee.actor_id if attendee.actor_type == ActorType.USERS else None)
+    return room_payload(room, participant, partner=names.get(room.pk))
+
+
 def conflict_payload(session) -> dict:
     """Return the 409 body of a join that would replace a session still in a call."""
     return {"sessionId": session.session_id, "inCall": session.in_call, "lastPing": timestamp(session.last_ping)}

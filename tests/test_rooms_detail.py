@@ -283,3 +283,9 @@ def test_who_may_leave_and_delete(room, owner, user, other_user, public_room):
     assert (one["participantType"], one["canLeaveConversation"], one["canDeleteConversation"]) == (1, True, False)
     guest = ocs_data(OCSClient().join_room(public_room.token))
     assert (guest["canLeaveConversation"], guest["canDeleteConversation"]) == (False, False)
+
+
+def test_joining_a_one_to_one_room_answers_the_partner_as_name(user, other_user):
+    room = one_to_one_room(user, other_user)
+    data = ocs_data(OCSClient(user, basic=False).join_room(room.token))
+    assert (data["name"], data["displayName"]) == (other_user.username, other_user.get_full_name())
