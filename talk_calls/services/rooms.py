@@ -42,7 +42,7 @@ from ..constants import (
     SessionState,
 )
 from ..constants import RecordingConsent as RecordingConsentSetting
-from ..exceptions import BadRequest, ForbiddenError, NotFound, PreconditionFailed
+from ..exceptions import BadRequest, ForbiddenError, NotFound, PreconditionFailed, RoomNotFound
 from ..models import Attendee, Room, Session, kill_cutoff
 from ..models import user_display_name as full_display_name
 from .calls import _disconnect, end_call_for_everyone, end_call_if_empty, lock_room
@@ -63,6 +63,23 @@ _DEMOTE = {
 FIXED_MEMBERSHIP_TYPES = (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE, RoomType.NOTE_TO_SELF)
 #: A phone number: optional "+", digits, and the usual separators; 3 to 20 digits.
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
+
+
+def _lock(room: Room) -> Room:
+    """Take the room row lock (``calls.lock_room``); raise ``RoomNotFound`` (404) when the room
+    was deleted after the caller's participant was found."""
+    try:
+        return lock_room(room)
+    except Room.DoesNotExist:
+        raise RoomNotFound() from None
+
+
+def _lock_attendee(attendee: Attendee, error: str | None = None) -> Attendee:
+    """Return ``attendee`` re-read with a row lock (room lock held); ``NotFound(error)`` when it was removed."""
+    locked = Attendee.objects.select_for_update().filter(pk=attendee.pk).first()
+    if locked is None:
+        raise NotFound(error)
+    return locked
 
 
 def _touch(room: Room, now=None) -> None:
@@ -274,7 +291,7 @@ def rename_room(room: Room, name: str) -> None:
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
         raise BadRequest("value")
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         Room.objects.filter(pk=room.pk).update(name=name)
         room.name = name
         _touch(room)
@@ -283,7 +300,7 @@ def rename_room(room: Room, name: str) -> None:
 def delete_room(room: Room, *, attendee: Attendee | None = None) -> None:
     """End a running call for everyone, then delete the room with its attendees and sessions."""
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         end_call_for_everyone(room, attendee=attendee)
         participants_changed(room, _session_ids(room))
         Room.objects.filter(pk=room.pk).delete()
@@ -307,7 +324,7 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
         raise BadRequest("source")
     User = get_user_model()
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         if source == ActorType.USERS:
             user = User.objects.filter(**{User.USERNAME_FIELD: new_participant}).first() if new_participant else None
             if user is None:
@@ -372,7 +389,7 @@ def remove_attendee(room: Room, attendee: Attendee) -> None:
     """Remove ``attendee`` and its sessions from ``room``: out of the call first (``call_left``),
     then the call ends (system actor) if nobody fresh is left. Locks the room."""
     with transaction.atomic():
-        room = lock_room(room)
+        room = _lock(room)
         sessions = list(Session.objects.filter(attendee=attendee))
         for session in sessions:
             _disconnect(room, attendee, session)
@@ -393,45 +410,53 @@ def leave_room_for_good(room: Room, attendee: Attendee) -> None:
     """Remove the caller from ``room`` (reference removeSelfFromRoom).
 
     Raise ``BadRequest("last-moderator")`` when the caller is the only moderator of a
-    group or public room with other users. The last user of a room deletes it.
+    group or public room with other users. The last user of a room deletes it. Takes the
+    room lock before counting, so two last moderators leaving at once cannot both pass.
     """
-    if room.type not in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+    with transaction.atomic():
+        _lock(room)
+        attendee = _lock_attendee(attendee)
+        if room.type not in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+            if (
+                attendee.participant_type in (ParticipantType.OWNER, ParticipantType.MODERATOR)
+                and _count_users(room) > 1
+                and Attendee.objects.filter(room=room).moderators().count() == 1
+            ):
+                raise BadRequest("last-moderator")
         if (
-            attendee.participant_type in (ParticipantType.OWNER, ParticipantType.MODERATOR)
-            and _count_users(room) > 1
-            and Attendee.objects.filter(room=room).moderators().count() == 1
+            room.type != RoomType.CHANGELOG
+            and attendee.participant_type in (ParticipantType.USER, ParticipantType.MODERATOR, ParticipantType.OWNER)
+            and _count_users(room) == 1
         ):
-            raise BadRequest("last-moderator")
-    if (
-        room.type != RoomType.CHANGELOG
-        and attendee.participant_type in (ParticipantType.USER, ParticipantType.MODERATOR, ParticipantType.OWNER)
-        and _count_users(room) == 1
-    ):
-        delete_room(room, attendee=attendee)
-        return
-    remove_attendee(room, attendee)
+            delete_room(room, attendee=attendee)
+            return
+        remove_attendee(room, attendee)
 
 
 def remove_other_attendee(room: Room, caller: Attendee, target: Attendee) -> None:
     """Remove ``target`` as moderator ``caller`` (reference removeAttendeeFromRoom).
 
     Raise ``BadRequest("room-type")`` in one-to-one rooms and ``ForbiddenError("owner")``
-    for an owner; removing oneself is leaving (``leave_room_for_good``).
+    for an owner (checked under the room lock); removing oneself is leaving
+    (``leave_room_for_good``).
     """
     if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
         raise BadRequest("room-type")
     if target.pk == caller.pk:
         leave_room_for_good(room, caller)
         return
-    if target.participant_type == ParticipantType.OWNER:
-        raise ForbiddenError("owner")
-    remove_attendee(room, target)
+    with transaction.atomic():
+        _lock(room)
+        target = _lock_attendee(target, "participant")
+        if target.participant_type == ParticipantType.OWNER:
+            raise ForbiddenError("owner")
+        remove_attendee(room, target)
 
 
 def _change_type(room: Room, attendee: Attendee, mapping: dict) -> None:
     with transaction.atomic():
-        lock_room(room)
-        current = Attendee.objects.select_for_update().get(pk=attendee.pk)
+        _lock(room)
+        current = _lock_attendee(attendee)
         new_type = mapping.get(current.participant_type)
         if new_type is None or current.actor_type in (ActorType.GROUPS, ActorType.CIRCLES):
             raise BadRequest()
@@ -474,8 +499,8 @@ def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permi
     if not 0 <= permissions <= PERMISSIONS_MAX_CUSTOM:
         raise BadRequest("value")
     with transaction.atomic():
-        lock_room(room)
-        target = Attendee.objects.select_for_update().get(pk=target.pk)
+        _lock(room)
+        target = _lock_attendee(target, "participant")
         if method == PermissionMethod.SET:
             value = permissions | Permission.CUSTOM if permissions else 0
         elif method == PermissionMethod.ADD:
@@ -501,7 +526,7 @@ def set_default_permissions(room: Room, permissions: int) -> None:
         raise BadRequest("value")
     value = int(permissions | Permission.CUSTOM) if permissions else 0
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         Room.objects.filter(pk=room.pk).update(default_permissions=value)
         room.default_permissions = value
         Attendee.objects.filter(room=room).update(permissions=0)
@@ -529,7 +554,7 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
         except (OverflowError, OSError, ValueError):
             raise BadRequest("value")
     with transaction.atomic():
-        room = lock_room(room)
+        room = _lock(room)
         Room.objects.filter(pk=room.pk).update(lobby_state=state, lobby_timer=timer_at)
         room.lobby_state, room.lobby_timer = state, timer_at
         _touch(room)
@@ -554,7 +579,7 @@ def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -
     read-only), then ``BadRequest("value")`` for a bad state.
     """
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         if state != room.read_only:
             former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
             if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG) and not former:
@@ -578,7 +603,7 @@ def set_listable(room: Room, *, state: int) -> None:
     if state not in Listable.values:
         raise BadRequest("value")
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         Room.objects.filter(pk=room.pk).update(listable=state)
         room.listable = state
 
@@ -589,7 +614,7 @@ def set_password(room: Room, password: str) -> None:
         raise BadRequest("type")
     value = make_password(password) if password else ""
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         Room.objects.filter(pk=room.pk).update(password=value)
         room.password = value
 
@@ -599,7 +624,7 @@ def make_public(room: Room, *, password: str = "") -> None:
     if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
         raise BadRequest("type")
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         Room.objects.filter(pk=room.pk).update(type=RoomType.PUBLIC)
         room.type = RoomType.PUBLIC
         if password:
@@ -613,7 +638,7 @@ def make_private(room: Room) -> None:
     if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
         raise BadRequest("type")
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         Room.objects.filter(pk=room.pk).update(type=RoomType.GROUP)
         room.type = RoomType.GROUP
         _touch(room)
@@ -636,7 +661,7 @@ def set_recording_consent(room: Room, value: int) -> None:
     if value not in (0, 1):
         raise BadRequest("value")
     with transaction.atomic():
-        lock_room(room)
+        _lock(room)
         if value == 1 and (room.active_since is not None or room.call_flag != InCallFlag.DISCONNECTED):
             raise BadRequest("call")
         Room.objects.filter(pk=room.pk).update(recording_consent=value)
