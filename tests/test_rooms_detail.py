@@ -1,11 +1,13 @@
 """GET, PUT and DELETE /room/{token}: the room object, rename, delete."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from talk_calls.constants import InCallFlag, ParticipantType, Permission, RoomType
 from talk_calls.models import Attendee, CallEvent, Room, Session
 
-from .factories import AttendeeFactory, SessionFactory, UserFactory, one_to_one_room
+from .factories import AttendeeFactory, RoomFactory, SessionFactory, UserFactory, one_to_one_room
 from .ocs import OCSClient, call_url, ocs_data, room_url
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +291,26 @@ def test_joining_a_one_to_one_room_answers_the_partner_as_name(user, other_user)
     room = one_to_one_room(user, other_user)
     data = ocs_data(OCSClient(user, basic=False).join_room(room.token))
     assert (data["name"], data["displayName"]) == (other_user.username, other_user.get_full_name())
+
+
+@pytest.mark.parametrize("kind", ["group", "one-to-one"])
+def test_get_room_costs_the_same_for_2_and_40_attendees_in_the_call(kind, user, django_assert_num_queries):
+    room = one_to_one_room(user, UserFactory()) if kind == "one-to-one" else RoomFactory(with_call=True)
+    if kind == "group":
+        AttendeeFactory(room=room, user=user)
+    client = OCSClient(user, basic=False)
+    client.join_room(room.token)
+    url = room_url(room.token)
+
+    def add(n):
+        for _ in range(n):
+            SessionFactory(attendee=AttendeeFactory(room=room), joined=True)
+
+    add(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add(38)
+    with django_assert_num_queries(len(small.captured_queries)):
+        data = ocs_data(client.get(url))
+    assert data["token"] == room.token and data["sessionId"] != "0"
