@@ -42,7 +42,7 @@ from ..constants import (
     SessionState,
 )
 from ..constants import RecordingConsent as RecordingConsentSetting
-from ..exceptions import BadRequest, ForbiddenError, NotFound, PreconditionFailed, RoomNotFound
+from ..exceptions import BadRequest, ForbiddenError, NotFound, NotImplementedError_, PreconditionFailed, RoomNotFound
 from ..models import Attendee, Room, Session, kill_cutoff
 from ..models import user_display_name as full_display_name
 from .calls import _disconnect, end_call_for_everyone, end_call_if_empty, lock_room
@@ -313,13 +313,19 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
     """Add a user, a group's members or a phone number (reference addParticipantToRoom).
 
     Raise ``BadRequest("room-type")`` for one-to-one, former and note-to-self rooms,
-    ``BadRequest("source")`` for an unknown source, ``NotFound("new-participant")`` for an
-    unknown user or group and ``BadRequest("new-participant")`` for a malformed number.
+    ``BadRequest("new-participant")`` for teams (circles; as the reference without the
+    teams app), 501 ``federation`` for federated users (no federation here),
+    ``BadRequest("source")`` for any other unknown source, ``NotFound("new-participant")``
+    for an unknown user or group and ``BadRequest("new-participant")`` for a malformed number.
     Phones (CONTRACT section 8): actorType ``phones``, a random actor id, the number as
     display name, allowed whatever the SIP configuration.
     """
     if room.type in FIXED_MEMBERSHIP_TYPES:
         raise BadRequest("room-type")
+    if source in (ActorType.CIRCLES, "teams"):
+        raise BadRequest("new-participant")
+    if source == ActorType.FEDERATED_USERS:
+        raise NotImplementedError_("federation")
     if source not in (ActorType.USERS, ActorType.GROUPS, ActorType.PHONES):
         raise BadRequest("source")
     User = get_user_model()
