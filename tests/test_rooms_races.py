@@ -6,6 +6,7 @@ import contextlib
 import pytest
 from django.db import connection
 
+from talk_calls.constants import ParticipantType
 from talk_calls.models import Attendee, Room
 
 from .factories import AttendeeFactory, RoomFactory, UserFactory
@@ -18,22 +19,27 @@ ATTENDEE_BY_PK = 'FROM "talk_calls_attendee" WHERE "talk_calls_attendee"."id" ='
 
 
 @contextlib.contextmanager
+def before_query(fragment, action):
+    """Run ``action()`` just before the first SELECT containing ``fragment`` (a lock) runs."""
+    state = {"done": False}
+
+    def wrapper(execute, sql, params, many, context):
+        if not state["done"] and sql.startswith("SELECT") and fragment in sql:
+            state["done"] = True
+            action()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield state
+
+
 def delete_before(fragment, queryset):
     """Delete ``queryset`` just before the first SELECT containing ``fragment`` runs (the lock).
 
     The deletion runs in the request's own transaction (as a concurrent request's committed
     delete would look to it), so the request's rollback undoes it again.
     """
-    state = {"done": False}
-
-    def wrapper(execute, sql, params, many, context):
-        if not state["done"] and sql.startswith("SELECT") and fragment in sql:
-            state["done"] = True
-            queryset.delete()
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield state
+    return before_query(fragment, queryset.delete)
 
 
 #: (method, path, data) of every room endpoint that locks the room; "{target}" is another attendee.
@@ -87,3 +93,16 @@ def test_attendee_removed_before_its_lock_is_404(room, owner, method, path, data
         response = client.ocs(method, room_url(room.token, path), {**data, "attendeeId": target.pk})
     assert state["done"]
     assert response.status_code == 404, response.content[:300]
+
+
+def test_attendee_promoted_before_its_lock_keeps_moderator_permissions(room, owner):
+    target = AttendeeFactory(room=room)
+    client = OCSClient(owner.user, raise_request_exception=False)
+    client.get(room_url(room.token))
+    promote = Attendee.objects.filter(pk=target.pk).update
+    with before_query(ATTENDEE_BY_PK, lambda: promote(participant_type=ParticipantType.MODERATOR)) as state:
+        response = client.ocs(
+            "PUT", room_url(room.token, "/attendees/permissions"), {"attendeeId": target.pk, "permissions": 2}
+        )
+    assert state["done"]
+    assert (response.status_code, response.json()["ocs"]["data"]) == (403, {"error": "moderator"})

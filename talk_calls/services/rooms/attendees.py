@@ -225,19 +225,20 @@ def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permi
     ``BadRequest("room-type")``, ``ForbiddenError("moderator")``, ``BadRequest("type")``
     (groups, circles), ``BadRequest("method")`` or ``BadRequest("value")``.
     """
-    if room.type in FIXED_MEMBERSHIP_TYPES:
-        raise BadRequest("room-type")
-    if target.participant_type in MODERATOR_TYPES:
-        raise ForbiddenError("moderator")
-    if target.actor_type in (ActorType.GROUPS, ActorType.CIRCLES):
-        raise BadRequest("type")
-    if method not in PermissionMethod.values:
-        raise BadRequest("method")
-    if not 0 <= permissions <= PERMISSIONS_MAX_CUSTOM:
-        raise BadRequest("value")
     with transaction.atomic():
         lock(room)
         target = lock_attendee(target, "participant")
+        # Checked under the locks: a concurrent promotion must not be overwritten.
+        if room.type in FIXED_MEMBERSHIP_TYPES:
+            raise BadRequest("room-type")
+        if target.participant_type in MODERATOR_TYPES:
+            raise ForbiddenError("moderator")
+        if target.actor_type in (ActorType.GROUPS, ActorType.CIRCLES):
+            raise BadRequest("type")
+        if method not in PermissionMethod.values:
+            raise BadRequest("method")
+        if not 0 <= permissions <= PERMISSIONS_MAX_CUSTOM:
+            raise BadRequest("value")
         if method == PermissionMethod.SET:
             value = permissions | Permission.CUSTOM if permissions else 0
         elif method == PermissionMethod.ADD:

@@ -13,13 +13,21 @@ from ..calls import lock_room
 FIXED_MEMBERSHIP_TYPES = (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE, RoomType.NOTE_TO_SELF)
 
 
+#: Room fields the room services read after taking the lock.
+_SETTING_FIELDS = ["type", "name", "listable", "password", "default_permissions", "recording_consent"]
+
+
 def lock(room: Room) -> Room:
-    """Take the room row lock (``calls.lock_room``); raise ``RoomNotFound`` (404) when the room
-    was deleted after the caller's participant was found."""
+    """Take the room row lock (``calls.lock_room``) and refresh ``room`` from the locked row;
+    raise ``RoomNotFound`` (404) when the room was deleted after the caller's participant
+    was found."""
     try:
-        return lock_room(room)
+        lock_room(room)
     except Room.DoesNotExist:
         raise RoomNotFound() from None
+    # ``lock_room`` refreshes the call fields; the room services also decide on these.
+    room.refresh_from_db(fields=_SETTING_FIELDS)
+    return room
 
 
 def lock_attendee(attendee: Attendee, error: str | None = None) -> Attendee:
