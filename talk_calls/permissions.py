@@ -14,8 +14,8 @@ from rest_framework.permissions import BasePermission
 
 from .access import check_lobby, check_read_write
 from .conf import app_settings
-from .constants import Permission, StartCalls
-from .exceptions import Forbidden, ForbiddenError, NotAModerator, NotLoggedIn, ParticipantNotFound
+from .constants import ParticipantType, Permission, StartCalls
+from .exceptions import Forbidden, ForbiddenError, NotAModerator, NotFound, NotLoggedIn, ParticipantNotFound
 
 
 class IsLoggedIn(BasePermission):
@@ -96,9 +96,6 @@ class IsNotPlainGuest(BasePermission):
     """Pass every participant but plain guests (type 4): 403 ``null`` (participant list)."""
 
     def has_permission(self, request, view):
-        from .constants import ParticipantType
-        from .exceptions import ForbiddenError
-
         if view.participant.attendee.participant_type == ParticipantType.GUEST:
             raise ForbiddenError()
         return True
@@ -108,8 +105,6 @@ class IsGuestParticipant(BasePermission):
     """Pass guests and guest moderators; users get 403 ``null`` (guest name endpoint)."""
 
     def has_permission(self, request, view):
-        from .exceptions import ForbiddenError
-
         if not view.participant.is_guest:
             raise ForbiddenError()
         return True
@@ -119,8 +114,6 @@ class HasTalkSession(BasePermission):
     """Pass participants whose own Talk session was found; else 404 ``null``."""
 
     def has_permission(self, request, view):
-        from .exceptions import NotFound
-
         if view.participant.session is None:
             raise NotFound()
         return True

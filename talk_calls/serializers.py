@@ -16,13 +16,13 @@ from .access import Participant, can_start_call, is_held_in_lobby
 from .conf import app_settings
 from .constants import (
     DESCRIPTION_MAX_LENGTH,
-    GUEST_TYPES,
     PERMISSIONS_MAX_CUSTOM,
     ROOM_NAME_MAX_LENGTH,
     USER_MODERATOR_TYPES,
     ActorType,
     Listable,
     LobbyState,
+    NotificationLevel,
     ParticipantType,
     Permission,
     ReadOnly,
@@ -30,11 +30,109 @@ from .constants import (
     SIPState,
 )
 from .exceptions import BadRequest, NotFound
-from .models import Attendee, Room
+from .models import Attendee, Room, user_display_name
 
 
 def timestamp(value) -> int:
     return int(value.timestamp()) if value else 0
+
+
+def _notification_level(room: Room, participant: Participant) -> int:
+    """Return the attendee's notification level with "default" (0) resolved (reference section 1.11):
+    never for guests, always for one-to-one rooms, mentions for the others."""
+    level = participant.attendee.notification_level
+    if level != NotificationLevel.DEFAULT:
+        return level
+    if participant.is_guest:
+        return NotificationLevel.NEVER
+    if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+        return NotificationLevel.ALWAYS
+    return NotificationLevel.MENTION
+
+
+def _outsider_payload(room: Room) -> dict:
+    """Return the room object for a caller who is not a participant (reference RoomFormatter).
+
+    Every field is present with the reference's defaults; a listable room also shows its
+    name, description and state (hasCall stays false while the lobby is on).
+    """
+    data = {
+        "id": room.pk,
+        "token": room.token,
+        "type": room.type,
+        "name": "",
+        "displayName": "",
+        "description": "",
+        "objectType": "",
+        "objectId": "",
+        "participantType": ParticipantType.GUEST,
+        "participantFlags": 0,
+        "readOnly": ReadOnly.READ_WRITE,
+        "hasPassword": room.has_password,
+        "hasCall": False,
+        "callStartTime": 0,
+        "callFlag": 0,
+        "callRecording": 0,
+        "recordingConsent": room.effective_recording_consent(),
+        "canStartCall": False,
+        "lobbyState": LobbyState.NONE,
+        "lobbyTimer": 0,
+        "sipEnabled": SIPState.DISABLED,
+        "canEnableSIP": False,
+        "attendeePin": "",
+        "actorType": "",
+        "actorId": "",
+        "attendeeId": 0,
+        "permissions": int(Permission.CUSTOM),
+        "attendeePermissions": int(Permission.CUSTOM),
+        "callPermissions": int(Permission.CUSTOM),
+        "defaultPermissions": int(Permission.CUSTOM),
+        "lastPing": 0,
+        "sessionId": "0",
+        "notificationLevel": NotificationLevel.NEVER,
+        "notificationCalls": 0,
+        "listable": Listable.NONE,
+        "messageExpiration": 0,
+        "breakoutRoomMode": 0,
+        "breakoutRoomStatus": 0,
+        "mentionPermissions": 0,
+        "lastActivity": 0,
+        "lastReadMessage": 0,
+        "unreadMessages": 0,
+        "unreadMention": False,
+        "unreadMentionDirect": False,
+        "lastCommonReadMessage": 0,
+        "isFavorite": False,
+        "isArchived": False,
+        "isImportant": False,
+        "isSensitive": False,
+        "canLeaveConversation": False,
+        "canDeleteConversation": False,
+        "avatarVersion": "",
+        "isCustomAvatar": False,
+        "liveTranscriptionLanguageId": "",
+        "lastMessage": [],
+    }
+    if room.listable != Listable.NONE:
+        data.update(
+            {
+                "name": room.name,
+                "displayName": room.name,
+                "description": room.description,
+                "objectType": room.object_type,
+                "objectId": room.object_id,
+                "readOnly": room.read_only,
+                "hasCall": room.has_call and not room.lobby_active(),
+                "callStartTime": timestamp(room.active_since),
+                "callFlag": room.call_flag,
+                "lobbyState": room.lobby_state,
+                "lobbyTimer": timestamp(room.lobby_timer),
+                "sipEnabled": room.sip_enabled,
+                "listable": room.listable,
+                "lastActivity": timestamp(room.last_activity),
+            }
+        )
+    return data
 
 
 def room_payload(room: Room, participant: Participant | None, *, partner: tuple | None = None) -> dict:
@@ -43,13 +141,15 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
     ``partner`` is ``(user id, display name)`` of the other user of a one-to-one room (see
     ``one_to_one_partners``): ``displayName`` shows the name and, as in the reference
     (clients load the avatar from it), ``name`` of a type 1 room is the other user's id.
+    A caller held in the lobby sees no call (``hasCall`` and ``canStartCall`` false).
     """
-    attendee = participant.attendee if participant else None
-    session = participant.session if participant else None
-    held_in_lobby = participant is not None and is_held_in_lobby(participant)
     if participant is None:
-        held_in_lobby = room.lobby_active()
-    permissions = participant.permissions if participant else int(Permission.CUSTOM)
+        return _outsider_payload(room)
+    attendee = participant.attendee
+    session = participant.session
+    held_in_lobby = is_held_in_lobby(participant)
+    is_user = attendee.actor_type == ActorType.USERS
+    fixed_membership = room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE)
     data = {
         "id": room.pk,
         "token": room.token,
@@ -59,7 +159,7 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "description": room.description,
         "objectType": room.object_type,
         "objectId": room.object_id,
-        "participantType": attendee.participant_type if attendee else ParticipantType.GUEST,
+        "participantType": attendee.participant_type,
         "participantFlags": session.in_call if session else 0,
         "readOnly": room.read_only,
         "hasPassword": room.has_password,
@@ -68,23 +168,23 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "callFlag": room.call_flag,
         "callRecording": 0,
         "recordingConsent": room.effective_recording_consent(),
-        "canStartCall": bool(participant) and not held_in_lobby and can_start_call(participant),
+        "canStartCall": not held_in_lobby and can_start_call(participant),
         "lobbyState": room.lobby_state,
         "lobbyTimer": timestamp(room.lobby_timer),
         "sipEnabled": room.sip_enabled,
         "canEnableSIP": False,
         "attendeePin": "",
-        "actorType": attendee.actor_type if attendee else "",
-        "actorId": attendee.actor_id if attendee else "",
-        "attendeeId": attendee.pk if attendee else 0,
-        "permissions": permissions,
-        "attendeePermissions": attendee.permissions if attendee else int(Permission.CUSTOM),
-        "callPermissions": 0,
-        "defaultPermissions": room.default_permissions if attendee else int(Permission.CUSTOM),
+        "actorType": attendee.actor_type,
+        "actorId": attendee.actor_id,
+        "attendeeId": attendee.pk,
+        "permissions": participant.permissions,
+        "attendeePermissions": attendee.permissions,
+        "callPermissions": int(Permission.DEFAULT),
+        "defaultPermissions": room.default_permissions,
         "lastPing": timestamp(session.last_ping) if session else 0,
         "sessionId": session.session_id if session else "0",
-        "notificationLevel": attendee.notification_level if attendee else 0,
-        "notificationCalls": int(attendee.notification_calls) if attendee else 1,
+        "notificationLevel": _notification_level(room, participant),
+        "notificationCalls": int(attendee.notification_calls),
         "listable": room.listable,
         "messageExpiration": 0,
         "breakoutRoomMode": 0,
@@ -98,19 +198,31 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "lastCommonReadMessage": 0,
         "isFavorite": False,
         "isArchived": False,
-        "isImportant": bool(attendee.important) if attendee else False,
+        "isImportant": bool(attendee.important),
         "isSensitive": False,
-        "canLeaveConversation": attendee is not None and attendee.participant_type not in GUEST_TYPES,
-        "canDeleteConversation": attendee is not None
-        and attendee.participant_type in (ParticipantType.OWNER, ParticipantType.MODERATOR),
+        # As in the reference: users may leave (but not their note-to-self), and so may anyone
+        # held in the lobby; user moderators may delete group and public rooms.
+        "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
+        "canDeleteConversation": not held_in_lobby
+        and is_user
+        and not fixed_membership
+        and attendee.participant_type in USER_MODERATOR_TYPES,
         "avatarVersion": "",
         "isCustomAvatar": False,
         "liveTranscriptionLanguageId": "",
         "lastMessage": [],
     }
-    if attendee and room.sip_enabled != SIPState.DISABLED and attendee.pin:
+    if room.sip_enabled != SIPState.DISABLED and attendee.pin:
         data["attendeePin"] = attendee.pin
     return data
+
+
+def participant_room_payload(participant: Participant) -> dict:
+    """Return the room object for ``participant``, with a one-to-one room's partner (one query)."""
+    room = participant.room
+    attendee = participant.attendee
+    names = one_to_one_partners([room], attendee.actor_id if attendee.actor_type == ActorType.USERS else None)
+    return room_payload(room, participant, partner=names.get(room.pk))
 
 
 def conflict_payload(session) -> dict:
@@ -141,7 +253,7 @@ def one_to_one_partners(rooms, user_id: str | None) -> dict:
         return {}
     User = get_user_model()
     users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": set(partners.values())})
-    names = {user.get_username(): user.get_full_name() or user.get_username() for user in users}
+    names = {user.get_username(): user_display_name(user) for user in users}
     return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 

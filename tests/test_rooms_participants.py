@@ -174,6 +174,10 @@ def test_add_phone(room, owner):
         ({"newParticipant": "nobody"}, 404, "new-participant"),
         ({"newParticipant": "nogroup", "source": "groups"}, 404, "new-participant"),
         ({"newParticipant": "x", "source": "emails"}, 400, "source"),
+        ({"newParticipant": "x", "source": "unknown"}, 400, "source"),
+        ({"newParticipant": "x", "source": "circles"}, 400, "new-participant"),
+        ({"newParticipant": "x", "source": "teams"}, 400, "new-participant"),
+        ({"newParticipant": "x@remote.example", "source": "federated_users"}, 501, "federation"),
         ({"newParticipant": "call me", "source": "phones"}, 400, "new-participant"),
     ],
 )

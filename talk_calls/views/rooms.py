@@ -34,7 +34,13 @@ from ..permissions import (
     IsParticipant,
     ModeratorOrNoLobby,
 )
-from ..serializers import one_to_one_partners, participant_payload, room_payload, validate_room_creation
+from ..serializers import (
+    one_to_one_partners,
+    participant_payload,
+    participant_room_payload,
+    room_payload,
+    validate_room_creation,
+)
 from ..services import rooms
 from .base import OCSView, ParticipantView
 
@@ -43,18 +49,11 @@ def hash_header() -> dict:
     return {"X-Nextcloud-Talk-Hash": config_hash()}
 
 
-def room_data(participant: Participant) -> dict:
-    """Return the room object for the caller, with a one-to-one room's partner."""
-    room = participant.room
-    names = one_to_one_partners([room], participant.attendee.actor_id if participant.attendee.is_user else None)
-    return room_payload(room, participant, partner=names.get(room.pk))
-
-
 class RoomView(ParticipantView):
     """Base of the ``/room/{token}/...`` setters: answer the updated room object."""
 
     def room_response(self, status=200) -> Response:
-        return Response(room_data(self.participant), status=status)
+        return Response(participant_room_payload(self.participant), status=status)
 
 
 class RoomListView(OCSView):
@@ -77,10 +76,12 @@ class RoomListView(OCSView):
         if room_type == RoomType.ONE_TO_ONE:
             invite = self.params.string("invite", max_length=255, error="invite")
             room, attendee, created = rooms.create_one_to_one(request.user, invite)
-            return Response(room_data(Participant(room=room, attendee=attendee)), status=201 if created else 200)
+            return Response(
+                participant_room_payload(Participant(room=room, attendee=attendee)), status=201 if created else 200
+            )
         creation = validate_room_creation(self.params, room_type)
         room, attendee, invalid = rooms.create_room(request.user, **creation)
-        data = room_data(Participant(room=room, attendee=attendee))
+        data = participant_room_payload(Participant(room=room, attendee=attendee))
         if invalid:
             data["invalidParticipants"] = invalid
         return Response(data, status=202 if invalid else 201)
@@ -105,7 +106,7 @@ class RoomDetailView(RoomView):
             room.open_expired_lobby()
             return Response(room_payload(room, None), headers=hash_header())
         participant.room.open_expired_lobby()
-        return Response(room_data(participant), headers=hash_header())
+        return Response(participant_room_payload(participant), headers=hash_header())
 
     def put(self, request, token):
         rooms.rename_room(self.participant.room, self.params.string("roomName", max_length=1024, error="value"))

@@ -3,7 +3,7 @@
 from rest_framework.response import Response
 
 from ..access import Actor
-from ..serializers import room_payload
+from ..serializers import participant_room_payload
 from ..services import sessions
 from .base import OCSView
 
@@ -15,7 +15,7 @@ class ActiveParticipantView(OCSView):
         password = self.params.string("password", max_length=1024)
         force = self.params.boolean("force", default=True)
         participant = sessions.join_room(token, Actor.from_request(request), password=password, force=force)
-        return Response(room_payload(participant.room, participant))
+        return Response(participant_room_payload(participant))
 
     def delete(self, request, token):
         sessions.leave_room(token, Actor.from_request(request))

@@ -1,0 +1,175 @@
+"""Room settings: lobby, read-only, listable scope, public/private, password, recording
+consent, session state and guest names (reference section 5.1)."""
+
+from datetime import UTC, datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from ...conf import app_settings
+from ...constants import (
+    GUEST_TYPES,
+    MODERATOR_TYPES,
+    InCallFlag,
+    Listable,
+    LobbyState,
+    ParticipantType,
+    ReadOnly,
+    RoomType,
+    SessionState,
+)
+from ...constants import RecordingConsent as RecordingConsentSetting
+from ...exceptions import BadRequest, PreconditionFailed
+from ...models import Attendee, Room, Session
+from ..calls import _disconnect, end_call_for_everyone, end_call_if_empty
+from ..events import participants_changed
+from .attendees import remove_attendee
+from .base import lock, room_session_ids, touch
+
+
+def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Attendee | None = None) -> None:
+    """Set the lobby state and timer (a unix time, stored only when > 0).
+
+    Enabling the lobby takes every non-moderator session out of the call (``call_left``),
+    then ends the call if nobody fresh is left. Raise ``BadRequest("type")`` unless the
+    room is a group or public room, ``BadRequest("value")`` for a bad state or timer.
+    """
+    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+        raise BadRequest("type")
+    if state not in LobbyState.values:
+        raise BadRequest("value")
+    timer_at = None
+    if timer is not None and timer > 0:
+        try:
+            timer_at = datetime.fromtimestamp(timer, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise BadRequest("value")
+    with transaction.atomic():
+        room = lock(room)
+        Room.objects.filter(pk=room.pk).update(lobby_state=state, lobby_timer=timer_at)
+        room.lobby_state, room.lobby_timer = state, timer_at
+        touch(room)
+        if state == LobbyState.NON_MODERATORS:
+            sessions = (
+                Session.objects.filter(room=room)
+                .in_call()
+                .exclude(attendee__participant_type__in=MODERATOR_TYPES)
+                .select_related("attendee")
+            )
+            for session in sessions:
+                _disconnect(room, session.attendee, session)
+            end_call_if_empty(room, attendee=attendee)
+        participants_changed(room, room_session_ids(room))
+
+
+def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -> None:
+    """Set read-only; 1 ends the call for everyone (reference RoomService::setReadOnly).
+
+    The current state is a no-op. Otherwise raise ``BadRequest("type")`` unless the room
+    is a group, public or changelog room (a former one-to-one room may only be made
+    read-only), then ``BadRequest("value")`` for a bad state.
+    """
+    with transaction.atomic():
+        lock(room)
+        if state != room.read_only:
+            former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
+            if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG) and not former:
+                raise BadRequest("type")
+            if state not in ReadOnly.values:
+                raise BadRequest("value")
+            Room.objects.filter(pk=room.pk).update(read_only=state)
+            room.read_only = state
+            touch(room)
+        if state == ReadOnly.READ_ONLY:
+            end_call_for_everyone(room, attendee=attendee)
+
+
+def set_listable(room: Room, *, state: int) -> None:
+    """Set the listable scope (the current one is a no-op); ``BadRequest("type")`` unless
+    group or public, then ``BadRequest("value")``."""
+    if state == room.listable:
+        return
+    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+        raise BadRequest("type")
+    if state not in Listable.values:
+        raise BadRequest("value")
+    with transaction.atomic():
+        lock(room)
+        Room.objects.filter(pk=room.pk).update(listable=state)
+        room.listable = state
+
+
+def set_password(room: Room, password: str) -> None:
+    """Set (or with '' remove) the password of a public room; ``BadRequest("type")`` otherwise."""
+    if room.type != RoomType.PUBLIC:
+        raise BadRequest("type")
+    value = make_password(password) if password else ""
+    with transaction.atomic():
+        lock(room)
+        Room.objects.filter(pk=room.pk).update(password=value)
+        room.password = value
+
+
+def make_public(room: Room, *, password: str = "") -> None:
+    """Turn a group room public (a public room stays public); ``BadRequest("type")`` otherwise."""
+    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+        raise BadRequest("type")
+    with transaction.atomic():
+        lock(room)
+        Room.objects.filter(pk=room.pk).update(type=RoomType.PUBLIC)
+        room.type = RoomType.PUBLIC
+        if password:
+            set_password(room, password)
+        touch(room)
+
+
+def make_private(room: Room) -> None:
+    """Turn a public room into a group room, removing guests, guest moderators and self-joined
+    users through the leave path; ``BadRequest("type")`` for other rooms."""
+    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+        raise BadRequest("type")
+    with transaction.atomic():
+        lock(room)
+        Room.objects.filter(pk=room.pk).update(type=RoomType.GROUP)
+        room.type = RoomType.GROUP
+        touch(room)
+        leaving = Attendee.objects.filter(
+            room=room, participant_type__in=(*GUEST_TYPES, ParticipantType.USER_SELF_JOINED)
+        )
+        for attendee in list(leaving):
+            remove_attendee(room, attendee)
+
+
+def set_recording_consent(room: Room, value: int) -> None:
+    """Set the room's recording-consent flag (CONTRACT section 8).
+
+    Raise ``PreconditionFailed("config")`` while ``RECORDING_CONSENT`` is 0,
+    ``BadRequest("value")`` for anything but 0/1 and ``BadRequest("call")`` when enabling
+    it while a call runs.
+    """
+    if app_settings.RECORDING_CONSENT == RecordingConsentSetting.NOT_REQUIRED:
+        raise PreconditionFailed("config")
+    if value not in (0, 1):
+        raise BadRequest("value")
+    with transaction.atomic():
+        lock(room)
+        if value == 1 and (room.active_since is not None or room.call_flag != InCallFlag.DISCONNECTED):
+            raise BadRequest("call")
+        Room.objects.filter(pk=room.pk).update(recording_consent=value)
+        room.recording_consent = value
+
+
+def set_session_state(session: Session, state: int) -> None:
+    """Set a Talk session active (1) or inactive (0); ``BadRequest()`` otherwise."""
+    if state not in SessionState.values:
+        raise BadRequest()
+    Session.objects.filter(pk=session.pk).update(state=state)
+    session.state = state
+
+
+def set_guest_name(room: Room, attendee: Attendee, name: str) -> None:
+    """Store a guest's display name (reference GuestController::setDisplayName)."""
+    name = name.strip()
+    Attendee.objects.filter(pk=attendee.pk).update(display_name=name)
+    attendee.display_name = name
+    participants_changed(room, room_session_ids(room, [attendee]))
