@@ -53,6 +53,15 @@ def user_display_name(user) -> str:
     return (full_name() if callable(full_name) else "") or user.get_username()
 
 
+#: Length of ``Attendee.display_name``; a Django full name may be longer (150 + 1 + 150).
+ATTENDEE_NAME_MAX_LENGTH = 255
+
+
+def attendee_display_name(user) -> str:
+    """Return the user's display name as an attendee row stores it: cut to the column length."""
+    return user_display_name(user)[:ATTENDEE_NAME_MAX_LENGTH]
+
+
 def user_group_names(user) -> list[str]:
     """Return the names of the user's ``auth.Group`` groups; none for user models without groups."""
     if not hasattr(user, "groups"):
@@ -155,7 +164,7 @@ class Attendee(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="attendees")
     actor_type = models.CharField(max_length=32, choices=ActorType.choices)
     actor_id = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=ATTENDEE_NAME_MAX_LENGTH, blank=True)
     participant_type = models.SmallIntegerField(choices=ParticipantType.choices, default=ParticipantType.USER)
     permissions = models.IntegerField(default=0, help_text="Raw attendee permissions; 0 inherits.")
     user = models.ForeignKey(

@@ -127,3 +127,11 @@ def test_long_user_names_never_cause_a_server_error(room, owner):
     response = OCSClient(long_named).ocs("POST", f"{V4}/room", {"roomType": 1, "invite": owner.user.username})
     assert response.status_code == 201
     assert Room.objects.count() == 3
+
+
+def test_a_long_named_user_self_joining_a_public_room_is_stored_with_a_cut_name(public_room):
+    long_named = UserFactory(first_name="f" * 150, last_name="l" * 150)
+    response = OCSClient(long_named).join_room(public_room.token)
+    assert response.status_code == 200
+    attendee = public_room.attendees.get(actor_id=long_named.username)
+    assert attendee.display_name == ("f" * 150 + " " + "l" * 150)[:255]

@@ -23,7 +23,7 @@ from ..constants import (
     RoomType,
 )
 from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
-from ..models import Attendee, Room, Session, kill_cutoff, user_display_name
+from ..models import Attendee, Room, Session, attendee_display_name, kill_cutoff
 from ..serializers import conflict_payload
 from .calls import _disconnect, end_call_if_empty, lock_room
 from .events import participants_changed
@@ -144,7 +144,7 @@ def _user_attendee(room: Room, actor: Actor, *, verified: bool) -> Attendee:
         defaults={
             "participant_type": participant_type,
             "user": user,
-            "display_name": user_display_name(user),
+            "display_name": attendee_display_name(user),
         },
     )
     return attendee

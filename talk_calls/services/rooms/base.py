@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from ...constants import RoomType
 from ...exceptions import NotFound, RoomNotFound
-from ...models import Attendee, Room, Session
-from ...models import user_display_name as full_display_name
+from ...models import Attendee, Room, Session, attendee_display_name
 from ..calls import lock_room
 
 #: Room types whose attendee list is fixed (reference: 400 "room-type" on add/remove/permissions).
@@ -51,11 +50,5 @@ def room_session_ids(room: Room, attendees=None) -> list[str]:
     return list(sessions.values_list("session_id", flat=True))
 
 
-#: Length of ``Attendee.display_name``: a full name may be longer (150 + 1 + 150 characters).
-DISPLAY_NAME_MAX_LENGTH = Attendee._meta.get_field("display_name").max_length
-
-
-def user_display_name(user) -> str:
-    """Return the user's display name as an attendee stores it: cut to the column length, and
-    the username for user models without names (``AbstractBaseUser``)."""
-    return full_display_name(user)[:DISPLAY_NAME_MAX_LENGTH]
+#: The user's display name as an attendee row stores it (cut to the column length).
+user_display_name = attendee_display_name
