@@ -1,29 +1,15 @@
 """The app works in the smallest host project the README describes (fresh process each),
 with Django's user model and with a user model that has no names and no groups."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from talk_calls.constants import SESSION_ID_LENGTH, ActorType, ParticipantType
+from tests.minimal_host import SETTINGS_MODULES, run_smoke
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.mark.parametrize("settings_module", ["tests.minimal_host.settings", "tests.minimal_host.settings_custom_user"])
+@pytest.mark.parametrize("settings_module", SETTINGS_MODULES)
 def test_minimal_host_migrates_checks_and_serves_joins(settings_module):
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.minimal_host.smoke", settings_module],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    answers = run_smoke("smoke", settings_module)
     assert {name: answer["status"] for name, answer in answers.items()} == {
         "join": 200,
         "self_join": 200,

@@ -1,27 +1,14 @@
 """Conversation endpoints in the smallest host project (fresh process each), also with a user
 model that has no names and no groups (``AbstractBaseUser`` only, README "Installing")."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.minimal_host import SETTINGS_MODULES, run_smoke
 
 
-@pytest.mark.parametrize("settings_module", ["tests.minimal_host.settings", "tests.minimal_host.settings_custom_user"])
+@pytest.mark.parametrize("settings_module", SETTINGS_MODULES)
 def test_minimal_host_creates_and_lists_rooms(settings_module):
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.minimal_host.rooms_smoke", settings_module],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    answers = run_smoke("rooms_smoke", settings_module)
     assert {name: answer["status"] for name, answer in answers.items()} == {
         "create": 201,
         "one_to_one": 201,
