@@ -33,6 +33,19 @@ from .events import send_on_commit
 SILENT_OBJECT_TYPES = ("file",)
 
 
+def _ringing(room: Room, attendee: Attendee, caller: Attendee, now) -> CallNotification:
+    """Return an unsaved ringing row for ``attendee`` in the room's running call."""
+    return CallNotification(
+        room=room,
+        attendee=attendee,
+        user_id=attendee.user_id,
+        caller_actor_type=caller.actor_type,
+        caller_actor_id=caller.actor_id,
+        call_started_at=room.active_since,
+        created_at=now,
+    )
+
+
 def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None) -> list[CallNotification]:
     """Create one notification per user attendee who should hear the call start.
 
@@ -59,20 +72,7 @@ def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None)
         ]
     recipients = list(recipients)
     CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
-    return CallNotification.objects.bulk_create(
-        [
-            CallNotification(
-                room=room,
-                attendee=attendee,
-                user_id=attendee.user_id,
-                caller_actor_type=caller.actor_type,
-                caller_actor_id=caller.actor_id,
-                call_started_at=room.active_since,
-                created_at=now,
-            )
-            for attendee in recipients
-        ]
-    )
+    return CallNotification.objects.bulk_create([_ringing(room, attendee, caller, now) for attendee in recipients])
 
 
 def mark_processed(room: Room, attendee: Attendee, *, now=None) -> int:
@@ -112,15 +112,8 @@ def ring_attendee(participant: Participant, attendee_id: int, *, now=None) -> Ca
             raise BadRequest("in-call")
         caller = participant.attendee
         mark_processed(room, target, now=now)
-        notification = CallNotification.objects.create(
-            room=room,
-            attendee=target,
-            user_id=target.user_id,
-            caller_actor_type=caller.actor_type,
-            caller_actor_id=caller.actor_id,
-            call_started_at=room.active_since,
-            created_at=now,
-        )
+        notification = _ringing(room, target, caller, now)
+        notification.save()
         send_on_commit(signals.participant_rung, room, attendee=target, caller=caller, notification=notification)
         return notification
 
