@@ -50,6 +50,32 @@ def _notification_level(room: Room, participant: Participant) -> int:
     return NotificationLevel.MENTION
 
 
+def _unserved_fields() -> dict:
+    """Fields of features this app does not serve (chat, breakout rooms, avatars, recording,
+    SIP PINs), with the values the reference answers when they are off."""
+    return {
+        "callRecording": 0,
+        "canEnableSIP": False,
+        "attendeePin": "",
+        "messageExpiration": 0,
+        "breakoutRoomMode": 0,
+        "breakoutRoomStatus": 0,
+        "mentionPermissions": 0,
+        "lastReadMessage": 0,
+        "unreadMessages": 0,
+        "unreadMention": False,
+        "unreadMentionDirect": False,
+        "lastCommonReadMessage": 0,
+        "isFavorite": False,
+        "isArchived": False,
+        "isSensitive": False,
+        "avatarVersion": "",
+        "isCustomAvatar": False,
+        "liveTranscriptionLanguageId": "",
+        "lastMessage": [],
+    }
+
+
 def _outsider_payload(room: Room) -> dict:
     """Return the room object for a caller who is not a participant (reference RoomFormatter).
 
@@ -72,14 +98,11 @@ def _outsider_payload(room: Room) -> dict:
         "hasCall": False,
         "callStartTime": 0,
         "callFlag": 0,
-        "callRecording": 0,
         "recordingConsent": room.effective_recording_consent(),
         "canStartCall": False,
         "lobbyState": LobbyState.NONE,
         "lobbyTimer": 0,
         "sipEnabled": SIPState.DISABLED,
-        "canEnableSIP": False,
-        "attendeePin": "",
         "actorType": "",
         "actorId": "",
         "attendeeId": 0,
@@ -92,26 +115,11 @@ def _outsider_payload(room: Room) -> dict:
         "notificationLevel": NotificationLevel.NEVER,
         "notificationCalls": 0,
         "listable": Listable.NONE,
-        "messageExpiration": 0,
-        "breakoutRoomMode": 0,
-        "breakoutRoomStatus": 0,
-        "mentionPermissions": 0,
         "lastActivity": 0,
-        "lastReadMessage": 0,
-        "unreadMessages": 0,
-        "unreadMention": False,
-        "unreadMentionDirect": False,
-        "lastCommonReadMessage": 0,
-        "isFavorite": False,
-        "isArchived": False,
         "isImportant": False,
-        "isSensitive": False,
         "canLeaveConversation": False,
         "canDeleteConversation": False,
-        "avatarVersion": "",
-        "isCustomAvatar": False,
-        "liveTranscriptionLanguageId": "",
-        "lastMessage": [],
+        **_unserved_fields(),
     }
     if room.listable != Listable.NONE:
         data.update(
@@ -166,14 +174,11 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "hasCall": room.has_call and not held_in_lobby,
         "callStartTime": timestamp(room.active_since),
         "callFlag": room.call_flag,
-        "callRecording": 0,
         "recordingConsent": room.effective_recording_consent(),
         "canStartCall": not held_in_lobby and can_start_call(participant),
         "lobbyState": room.lobby_state,
         "lobbyTimer": timestamp(room.lobby_timer),
         "sipEnabled": room.sip_enabled,
-        "canEnableSIP": False,
-        "attendeePin": "",
         "actorType": attendee.actor_type,
         "actorId": attendee.actor_id,
         "attendeeId": attendee.pk,
@@ -186,20 +191,8 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "notificationLevel": _notification_level(room, participant),
         "notificationCalls": int(attendee.notification_calls),
         "listable": room.listable,
-        "messageExpiration": 0,
-        "breakoutRoomMode": 0,
-        "breakoutRoomStatus": 0,
-        "mentionPermissions": 0,
         "lastActivity": timestamp(room.last_activity),
-        "lastReadMessage": 0,
-        "unreadMessages": 0,
-        "unreadMention": False,
-        "unreadMentionDirect": False,
-        "lastCommonReadMessage": 0,
-        "isFavorite": False,
-        "isArchived": False,
         "isImportant": bool(attendee.important),
-        "isSensitive": False,
         # As in the reference: users may leave (but not their note-to-self), and so may anyone
         # held in the lobby; user moderators may delete group and public rooms.
         "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
@@ -207,10 +200,7 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         and is_user
         and not fixed_membership
         and attendee.participant_type in USER_MODERATOR_TYPES,
-        "avatarVersion": "",
-        "isCustomAvatar": False,
-        "liveTranscriptionLanguageId": "",
-        "lastMessage": [],
+        **_unserved_fields(),
     }
     if room.sip_enabled != SIPState.DISABLED and attendee.pin:
         data["attendeePin"] = attendee.pin
