@@ -97,6 +97,14 @@ TALK_CALLS = {
     "SESSION_KILL_TIMEOUT": env.int("TALK_SESSION_KILL_TIMEOUT", default=100),
     "MAX_CALL_DURATION": env.int("TALK_MAX_CALL_DURATION", default=0),
     "GUEST_USERS_GROUP": env.str("TALK_GUEST_USERS_GROUP", default="guest_app"),
+    # External signaling: comma-separated server URLs, one TLS-verify flag for all of them.
+    "SIGNALING_MODE": env.str("TALK_SIGNALING_MODE", default="external"),
+    "SIGNALING_SERVERS": [
+        {"server": url, "verify": env.bool("TALK_SIGNALING_VERIFY", default=True)}
+        for url in env.list("TALK_SIGNALING_SERVERS", default=[])
+    ],
+    "SIGNALING_SECRET": env.str("TALK_SIGNALING_SECRET", default=""),
+    "SIGNALING_BACKEND_URL": env.str("TALK_SIGNALING_BACKEND_URL", default=""),
 }
 
 LOGGING = {

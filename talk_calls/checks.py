@@ -2,7 +2,9 @@
 
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
-guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware.
+guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware; external
+signaling: E020 bad signaling mode, E021 bad signaling server list, E022 servers without a
+usable secret, E023 bad backend URL.
 """
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .hpb.servers import MODES, server_error
 
 _INT_RANGES = {
     "START_CALLS": (0, 3),
@@ -75,6 +78,50 @@ def check_settings(app_configs=None, **kwargs):
     name = value.get("GUEST_USERS_GROUP", "guest_app")
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    return errors + _signaling_errors(value)
+
+
+def _signaling_errors(value: dict) -> list:
+    errors = []
+    mode = value.get("SIGNALING_MODE", "external")
+    if mode not in MODES:
+        errors.append(
+            Error(
+                f"TALK_CALLS['SIGNALING_MODE'] must be one of {', '.join(MODES)}, not {mode!r}.",
+                id="talk_calls.E020",
+            )
+        )
+    servers = value.get("SIGNALING_SERVERS", [])
+    if not isinstance(servers, (list, tuple)):
+        servers = [servers]
+    for index, entry in enumerate(servers):
+        problem = server_error(entry)
+        if problem:
+            errors.append(
+                Error(
+                    f"TALK_CALLS['SIGNALING_SERVERS'][{index}] {problem}.",
+                    hint='Use [{"server": "https://signaling.example.com", "verify": True}, ...].',
+                    id="talk_calls.E021",
+                )
+            )
+    secret = value.get("SIGNALING_SECRET", "")
+    if not isinstance(secret, str) or (servers and len(secret) < 16):
+        errors.append(
+            Error(
+                "TALK_CALLS['SIGNALING_SECRET'] must be a string of at least 16 characters when signaling servers are set.",
+                hint="Use the secret of the app's backend section in the signaling server's server.conf.",
+                id="talk_calls.E022",
+            )
+        )
+    backend_url = value.get("SIGNALING_BACKEND_URL", "")
+    if not isinstance(backend_url, str) or (backend_url and not backend_url.startswith(("http://", "https://"))):
+        errors.append(
+            Error(
+                "TALK_CALLS['SIGNALING_BACKEND_URL'] must be empty or the app's http(s):// base URL.",
+                hint="The URL the signaling server's backend section names (its 'url').",
+                id="talk_calls.E023",
+            )
+        )
     return errors
 
 

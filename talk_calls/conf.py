@@ -16,6 +16,11 @@ DEFAULTS = {
     "SESSION_KILL_TIMEOUT": 100,
     "MAX_CALL_DURATION": 0,
     "GUEST_USERS_GROUP": "guest_app",
+    # External signaling (the High-Performance Backend, talk-signaling.md section C).
+    "SIGNALING_MODE": "external",
+    "SIGNALING_SERVERS": [],
+    "SIGNALING_SECRET": "",
+    "SIGNALING_BACKEND_URL": "",
 }
 
 

@@ -11,6 +11,7 @@ from .views import rooms
 from .views.base import OCSNotFoundView
 from .views.calls import CallView, DialOutView, DownloadView, NotificationStateView, RingView
 from .views.cloud import CapabilitiesView, CurrentUserView
+from .views.hpb import SignalingBackendView
 from .views.sessions import ActiveParticipantView
 
 app_name = "talk_calls"
@@ -62,6 +63,13 @@ room_patterns = [
     re_path(rf"^ocs/v2\.php/apps/spreed/api/v1/guest/{TOKEN}/name$", rooms.GuestNameView.as_view(), name="guest-name"),
 ]
 
+#: Fixed signaling paths: before any ``signaling/{token}`` route ("backend" matches a token).
+signaling_backend_patterns = [
+    re_path(
+        r"^ocs/v2\.php/apps/spreed/api/v3/signaling/backend$", SignalingBackendView.as_view(), name="signaling-backend"
+    ),
+]
+
 call_patterns = [
     re_path(rf"{V4}call/{TOKEN}$", CallView.as_view(), name="call"),
     re_path(rf"{V4}call/{TOKEN}/ring/{ATTENDEE_ID}$", RingView.as_view(), name="call-ring"),
@@ -75,6 +83,7 @@ urlpatterns = [
     *session_patterns,
     *room_patterns,
     *call_patterns,
+    *signaling_backend_patterns,
     # Keep last: every unmatched /ocs/ path is an OCS 404.
     re_path(r"^ocs/", OCSNotFoundView.as_view(), name="ocs-not-found"),
 ]

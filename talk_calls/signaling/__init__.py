@@ -1,0 +1,1 @@
+"""Signaling: how browsers of one call find each other (talk-signaling.md)."""
