@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Prefetch
 
+from ... import signals
 from ...constants import (
     MODERATOR_TYPES,
     PERMISSIONS_MAX_CUSTOM,
@@ -21,7 +22,7 @@ from ...constants import (
 from ...exceptions import BadRequest, ForbiddenError, NotFound, NotImplementedError_
 from ...models import Attendee, Room, Session, kill_cutoff
 from ..calls import _disconnect, end_call_if_empty
-from ..events import participants_changed
+from ..events import participants_changed, permissions_changed, send_on_commit
 from ..sessions import expire_stale_sessions
 from .base import FIXED_MEMBERSHIP_TYPES, lock, lock_attendee, room_session_ids
 from .create import _add_group, _add_user, delete_room
@@ -71,7 +72,7 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
             group = Group.objects.filter(name=new_participant).first() if new_participant else None
             if group is None:
                 raise NotFound("new-participant")
-            _add_group(room, group)
+            added = _add_group(room, group)
             attendee = None
         else:
             number = new_participant.strip()
@@ -86,6 +87,7 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
                 participant_type=ParticipantType.USER,
             )
         participants_changed(room, room_session_ids(room))
+        send_on_commit(signals.attendees_added, room, attendees=[attendee] if attendee else added)
     return attendee
 
 
@@ -132,7 +134,9 @@ def remove_attendee(room: Room, attendee: Attendee) -> None:
             _disconnect(room, attendee, session)
         Attendee.objects.filter(pk=attendee.pk).delete()
         end_call_if_empty(room)
-        participants_changed(room, [s.session_id for s in sessions])
+        session_ids = [s.session_id for s in sessions]
+        participants_changed(room, session_ids)
+        send_on_commit(signals.attendees_removed, room, attendees=[attendee], session_ids=session_ids)
 
 
 def _count_users(room: Room) -> int:
@@ -203,7 +207,7 @@ def _change_type(room: Room, attendee: Attendee, mapping: dict) -> None:
         Attendee.objects.filter(pk=attendee.pk).update(**fields)
         for name, value in fields.items():
             setattr(attendee, name, value)
-        participants_changed(room, Session.objects.filter(attendee=attendee).values_list("session_id", flat=True))
+        permissions_changed(room, Session.objects.filter(attendee=attendee).values_list("session_id", flat=True))
 
 
 def promote_moderator(room: Room, attendee: Attendee) -> None:
@@ -249,7 +253,7 @@ def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permi
         if target.participant_type == ParticipantType.USER_SELF_JOINED:
             fields["participant_type"] = ParticipantType.USER
         Attendee.objects.filter(pk=target.pk).update(**fields)
-        participants_changed(room, room_session_ids(room, [target]))
+        permissions_changed(room, room_session_ids(room, [target]))
 
 
 def set_default_permissions(room: Room, permissions: int) -> None:
@@ -268,4 +272,4 @@ def set_default_permissions(room: Room, permissions: int) -> None:
         Room.objects.filter(pk=room.pk).update(default_permissions=value)
         room.default_permissions = value
         Attendee.objects.filter(room=room).update(permissions=0)
-        participants_changed(room, room_session_ids(room))
+        permissions_changed(room, room_session_ids(room))

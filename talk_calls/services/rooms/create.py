@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
+from ... import signals
 from ...access import Participant
 from ...constants import (
     RESERVED_TOKENS,
@@ -22,7 +23,7 @@ from ...constants import (
 from ...exceptions import BadRequest, ForbiddenError, NotFound
 from ...models import Attendee, Room, Session
 from ..calls import end_call_for_everyone
-from ..events import participants_changed
+from ..events import participants_changed, room_modified, send_on_commit
 from .base import lock, room_session_ids, touch, user_display_name
 
 
@@ -101,6 +102,7 @@ def readd_one_to_one_partners(room: Room) -> list[Attendee]:
                 added.append(attendee)
         if added:
             participants_changed(room, [])
+            send_on_commit(signals.attendees_added, room, attendees=added)
     return added
 
 
@@ -213,6 +215,7 @@ def rename_room(room: Room, name: str) -> None:
         Room.objects.filter(pk=room.pk).update(name=name)
         room.name = name
         touch(room)
+        room_modified(room)
 
 
 def delete_room(room: Room, *, attendee: Attendee | None = None) -> None:
@@ -221,4 +224,8 @@ def delete_room(room: Room, *, attendee: Attendee | None = None) -> None:
         lock(room)
         end_call_for_everyone(room, attendee=attendee)
         participants_changed(room, room_session_ids(room))
+        user_ids = list(
+            Attendee.objects.filter(room=room, actor_type=ActorType.USERS).values_list("actor_id", flat=True)
+        )
         Room.objects.filter(pk=room.pk).delete()
+        send_on_commit(signals.room_deleted, room, user_ids=user_ids)

@@ -22,7 +22,7 @@ from ...constants import RecordingConsent as RecordingConsentSetting
 from ...exceptions import BadRequest, PreconditionFailed
 from ...models import Attendee, Room, Session
 from ..calls import _disconnect, end_call_for_everyone, end_call_if_empty
-from ..events import participants_changed
+from ..events import participants_changed, permissions_changed, room_modified
 from .attendees import remove_attendee
 from .base import lock, room_session_ids, touch
 
@@ -60,6 +60,7 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
                 _disconnect(room, session.attendee, session)
             end_call_if_empty(room, attendee=attendee)
         participants_changed(room, room_session_ids(room))
+        room_modified(room)
 
 
 def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -> None:
@@ -80,6 +81,7 @@ def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -
             Room.objects.filter(pk=room.pk).update(read_only=state)
             room.read_only = state
             touch(room)
+            room_modified(room)
         if state == ReadOnly.READ_ONLY:
             end_call_for_everyone(room, attendee=attendee)
 
@@ -97,6 +99,7 @@ def set_listable(room: Room, *, state: int) -> None:
         lock(room)
         Room.objects.filter(pk=room.pk).update(listable=state)
         room.listable = state
+        room_modified(room)
 
 
 def set_password(room: Room, password: str) -> None:
@@ -108,6 +111,7 @@ def set_password(room: Room, password: str) -> None:
         lock(room)
         Room.objects.filter(pk=room.pk).update(password=value)
         room.password = value
+        room_modified(room)
 
 
 def make_public(room: Room, *, password: str = "") -> None:
@@ -121,6 +125,7 @@ def make_public(room: Room, *, password: str = "") -> None:
         if password:
             set_password(room, password)
         touch(room)
+        room_modified(room)
 
 
 def make_private(room: Room) -> None:
@@ -133,6 +138,7 @@ def make_private(room: Room) -> None:
         Room.objects.filter(pk=room.pk).update(type=RoomType.GROUP)
         room.type = RoomType.GROUP
         touch(room)
+        room_modified(room)
         leaving = Attendee.objects.filter(
             room=room, participant_type__in=(*GUEST_TYPES, ParticipantType.USER_SELF_JOINED)
         )
@@ -157,6 +163,7 @@ def set_recording_consent(room: Room, value: int) -> None:
             raise BadRequest("call")
         Room.objects.filter(pk=room.pk).update(recording_consent=value)
         room.recording_consent = value
+        room_modified(room)
 
 
 def set_session_state(session: Session, state: int) -> None:
@@ -172,4 +179,4 @@ def set_guest_name(room: Room, attendee: Attendee, name: str) -> None:
     name = name.strip()
     Attendee.objects.filter(pk=attendee.pk).update(display_name=name)
     attendee.display_name = name
-    participants_changed(room, room_session_ids(room, [attendee]))
+    permissions_changed(room, room_session_ids(room, [attendee]))
