@@ -1,0 +1,53 @@
+"""Fixtures of the HPB tests: the Debian binaries started per test on free loopback ports,
+configured from ``TALK_CALLS`` through ``talk_calls.hpb.config``, against the live server.
+
+``signaling`` is one ``nextcloud-spreed-signaling`` without MCU whose backend is the live
+server; ``janus`` is a Janus; ``mcu_signaling`` a signaling server that uses it.
+"""
+
+import pytest
+
+from talk_calls.hpb.config import SignalingServerConfig
+
+from .processes import free_port, start_janus, start_signaling
+
+SECRET = "hpb-tests-shared-secret-0123456789"
+
+pytestmark = [pytest.mark.hpb]
+
+
+def _external(settings, port: int) -> None:
+    settings.TALK_CALLS = {
+        "SIGNALING_SERVERS": [{"server": f"http://127.0.0.1:{port}", "verify": False}],
+        "SIGNALING_SECRET": SECRET,
+    }
+
+
+def _signaling(settings, live_server, folder, janus_url: str = ""):
+    port = free_port()
+    _external(settings, port)
+    config = SignalingServerConfig(listen=f"127.0.0.1:{port}", backend_url=live_server.url + "/", janus_url=janus_url)
+    return start_signaling(folder, config)
+
+
+@pytest.fixture
+def signaling(settings, live_server, tmp_path):
+    process = _signaling(settings, live_server, tmp_path / "signaling")
+    process.url = f"http://127.0.0.1:{process.ports['http']}"
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def janus(tmp_path):
+    process = start_janus(tmp_path / "janus")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def mcu_signaling(settings, live_server, janus, tmp_path):
+    process = _signaling(settings, live_server, tmp_path / "signaling", janus_url=f"ws://127.0.0.1:{janus.ports['ws']}")
+    process.url = f"http://127.0.0.1:{process.ports['http']}"
+    yield process
+    process.stop()
