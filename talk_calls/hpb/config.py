@@ -97,13 +97,16 @@ def render_server_conf(config: SignalingServerConfig) -> str:
 
 @dataclass
 class JanusConfig:
-    interface: str = "127.0.0.1"
+    """Janus settings. ``ice_enforce_list`` names the interfaces (or address prefixes) whose
+    addresses become ICE candidates; empty: every interface. Janus 1.1.2 (and libnice) never
+    offer loopback candidates, whatever this list says."""
+
     ws_ip: str = "127.0.0.1"
     ws_port: int = 8188
     rtp_port_range: str = "20000-20199"
     plugins_folder: str = "/usr/lib/x86_64-linux-gnu/janus/plugins"
     transports_folder: str = "/usr/lib/x86_64-linux-gnu/janus/transports"
-    ice_enforce_list: str = "lo"
+    ice_enforce_list: str = ""
     stun_server: str = ""
 
 
@@ -112,12 +115,9 @@ def render_janus(config: JanusConfig, configs_folder: str) -> dict[str, str]:
     transport (the signaling server's ``[mcu] url`` is ``ws://<ws_ip>:<ws_port>``) and the
     videoroom plugin. Point ``plugins_folder`` / ``transports_folder`` at folders holding only
     ``libjanus_videoroom.so`` and ``libjanus_websockets.so`` to load nothing else."""
-    nat = [
-        "nat: {",
-        "\tfull_trickle = true",
-        "\tignore_mdns = true",
-        f'\tice_enforce_list = "{config.ice_enforce_list}"',
-    ]
+    nat = ["nat: {", "\tfull_trickle = true", "\tignore_mdns = true"]
+    if config.ice_enforce_list:
+        nat.append(f'\tice_enforce_list = "{config.ice_enforce_list}"')
     if config.stun_server:
         host, _, port = config.stun_server.rpartition(":")
         nat += [f'\tstun_server = "{host}"', f"\tstun_port = {port}"]

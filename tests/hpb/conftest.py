@@ -5,11 +5,13 @@ configured from ``TALK_CALLS`` through ``talk_calls.hpb.config``, against the li
 server; ``janus`` is a Janus; ``mcu_signaling`` a signaling server that uses it.
 """
 
+import aioice.ice
 import pytest
 
 from talk_calls.hpb.config import SignalingServerConfig
 
-from .processes import free_port, start_janus, start_signaling
+from .media import MediaLoop
+from .processes import NETNS_ADDRESS, NETNS_INTERFACE, free_port, in_network_namespace, start_janus, start_signaling
 
 SECRET = "hpb-tests-shared-secret-0123456789"
 
@@ -36,13 +38,15 @@ def signaling(settings, live_server, tmp_path):
     process.url = f"http://127.0.0.1:{process.ports['http']}"
     yield process
     process.stop()
+    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
 
 
 @pytest.fixture
 def janus(tmp_path):
-    process = start_janus(tmp_path / "janus")
+    process = start_janus(tmp_path / "janus", ice_interface=NETNS_INTERFACE if in_network_namespace() else "")
     yield process
     process.stop()
+    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
 
 
 @pytest.fixture
@@ -51,3 +55,15 @@ def mcu_signaling(settings, live_server, janus, tmp_path):
     process.url = f"http://127.0.0.1:{process.ports['http']}"
     yield process
     process.stop()
+    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """An asyncio loop for aiortc peers whose ICE offers one address only: 127.0.0.1, or the
+    network namespace's own address inside one."""
+    address = NETNS_ADDRESS if in_network_namespace() else "127.0.0.1"
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: [address])
+    loop = MediaLoop()
+    yield loop
+    loop.close()

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -50,6 +51,17 @@ MAX_LIFETIME = 900
 READY_TIMEOUT = 10.0
 POLL = 0.05
 JANUS_LIBS = "/usr/lib/x86_64-linux-gnu/janus"
+#: Set inside the network namespace that media tests run in (``run_in_network_namespace``).
+NETNS_ENV = "TALK_CALLS_HPB_NETNS"
+#: The namespace's own veth interface and address: Janus's and aiortc's ICE candidates.
+NETNS_INTERFACE = "hpb0"
+NETNS_ADDRESS = "10.213.0.1"
+_NETNS_SETUP = (
+    "ip link set lo up"
+    f" && ip link add {NETNS_INTERFACE} type veth peer name hpb1"
+    f" && ip addr add {NETNS_ADDRESS}/24 dev {NETNS_INTERFACE}"
+    f" && ip link set {NETNS_INTERFACE} up && ip link set hpb1 up"
+)
 
 
 def require(*binaries: str) -> None:
@@ -58,10 +70,7 @@ def require(*binaries: str) -> None:
     if not missing:
         return
     packages = " ".join(sorted({PACKAGES.get(name, name) for name in missing}))
-    reason = f"missing {', '.join(missing)}: apt-get install {packages} (.ci/install-hpb does it)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    _skip_or_fail(f"missing {', '.join(missing)}: apt-get install {packages} (.ci/install-hpb does it)")
 
 
 def free_port() -> int:
@@ -185,8 +194,9 @@ def start_signaling(folder: Path, config: SignalingServerConfig) -> Process:
     return _wait(process, lambda: _http_ok(welcome, "X-Spreed-Signaling-Features"))
 
 
-def start_janus(folder: Path) -> Process:
-    """Start Janus with only the videoroom plugin and the websockets transport, on loopback."""
+def start_janus(folder: Path, *, ice_interface: str = "") -> Process:
+    """Start Janus with only the videoroom plugin and the websockets transport (API on
+    loopback); ICE candidates from ``ice_interface`` (Janus never offers loopback ones)."""
     require(JANUS)
     ws_port = free_port()
     first, last = free_port_range(200)
@@ -204,11 +214,12 @@ def start_janus(folder: Path) -> Process:
         rtp_port_range=f"{first}-{last}",
         plugins_folder=str(plugins),
         transports_folder=str(transports),
+        ice_enforce_list=ice_interface,
     )
     for name, text in render_janus(config, str(configs)).items():
         (configs / name).write_text(text)
     argv = [shutil.which(JANUS), "--configs-folder", str(configs), "--config", str(configs / "janus.jcfg")]
-    argv += ["--interface", config.interface, "--disable-colors"]
+    argv.append("--disable-colors")
     process = _spawn("janus", argv, folder, ws=ws_port)
     return _wait(process, lambda: _tcp_open(ws_port))
 
@@ -234,3 +245,46 @@ def start_coturn(folder: Path, secret: str) -> Process:
     argv = [shutil.which(TURNSERVER), "-c", str(conf), "--pidfile", str(folder / "turnserver.pid")]
     process = _spawn("coturn", argv, folder, listening=port)
     return _wait(process, lambda: _tcp_open(port))
+
+
+def in_network_namespace() -> bool:
+    return os.environ.get(NETNS_ENV) == "1"
+
+
+def run_in_network_namespace(node_id: str, folder: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run one pytest node in a fresh network namespace of its own (``unshare --net``).
+
+    Janus and libnice never offer loopback ICE candidates, so media between Janus and the
+    test's peers needs a real interface: the namespace has loopback plus a veth pair
+    (``NETNS_INTERFACE`` with ``NETNS_ADDRESS``), and every packet of the call stays inside
+    it. The inner run uses SQLite (the namespace cannot reach the host's PostgreSQL).
+    Skips when namespaces cannot be made here (and fails so under ``CI=true``).
+    """
+    for tool in ("unshare", "ip"):
+        if shutil.which(tool) is None:
+            _skip_or_fail(f"{tool} is missing: network namespaces are needed for media through Janus")
+    probe = subprocess.run(["unshare", "--net", "sh", "-c", _NETNS_SETUP], capture_output=True, text=True)
+    if probe.returncode != 0:
+        _skip_or_fail(f"cannot create a network namespace here: {probe.stderr.strip()[:300]}")
+    env = {
+        **os.environ,
+        NETNS_ENV: "1",
+        "DATABASE_URL": f"sqlite:///{folder / 'netns.sqlite3'}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    argv = [sys.executable, "-m", "pytest", node_id, "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    script = f'{_NETNS_SETUP} && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--net", "sh", "-c", script, "sh", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -38,13 +38,12 @@ class Command(BaseCommand):
         signaling.add_argument("--debug", action="store_true")
         signaling.add_argument("-o", "--output")
         janus = parts.add_parser("janus", help="janus.jcfg and the websockets transport and videoroom plugin files")
-        janus.add_argument("--interface", default="127.0.0.1")
         janus.add_argument("--ws-ip", default="127.0.0.1")
         janus.add_argument("--ws-port", type=int, default=8188)
         janus.add_argument("--rtp-port-range", default="20000-20199")
         janus.add_argument("--plugins-folder", default=JanusConfig.plugins_folder)
         janus.add_argument("--transports-folder", default=JanusConfig.transports_folder)
-        janus.add_argument("--ice-enforce-list", default="lo")
+        janus.add_argument("--ice-enforce-list", default="", help="interfaces for ICE candidates; empty: all")
         janus.add_argument("--stun-server", default="", help="host:port")
         janus.add_argument("--output-dir")
         coturn = parts.add_parser("coturn", help="turnserver.conf with the TURN REST secret")
@@ -75,7 +74,6 @@ class Command(BaseCommand):
             elif part == "janus":
                 folder = options["output_dir"]
                 config = JanusConfig(
-                    interface=options["interface"],
                     ws_ip=options["ws_ip"],
                     ws_port=options["ws_port"],
                     rtp_port_range=options["rtp_port_range"],
