@@ -138,7 +138,8 @@ def test_three_people_call_through_janus(mcu_signaling, live_server, media):
                     "answer",
                     {"type": "answer", "sdp": peer.subscribe(offer["message"]["data"]["payload"]["sdp"])},
                 )
-                add_candidates(ws, peer, publisher)
+                # Janus may have trickled them with its offer already; ICE also finds it without.
+                add_candidates(ws, peer, publisher, first_within=1.0)
         for _, ws in clients:
             add_candidates(ws, publishers[ws.session_id], ws.session_id)
         for peer in subscribers:
