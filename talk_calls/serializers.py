@@ -5,7 +5,6 @@ Functions here only read; they never save. Pass objects that already carry what 
 need (``select_related``) so a list costs no query per item.
 """
 
-import json
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
@@ -220,13 +219,7 @@ def conflict_payload(session) -> dict:
 
 
 def _one_to_one_partner(room: Room, user_id: str) -> str | None:
-    try:
-        names = json.loads(room.name)
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(names, list):
-        return None
-    others = [str(name) for name in names if str(name) != user_id]
+    others = [name for name in room.one_to_one_user_ids() if name != user_id]
     return others[0] if others else None
 
 

@@ -44,11 +44,7 @@ def one_to_one_name(user_a: str, user_b: str) -> str:
 
 def one_to_one_user_ids(room: Room) -> list[str]:
     """Return the two user ids stored in a one-to-one room's name (empty if it is not one)."""
-    try:
-        value = json.loads(room.name)
-    except (TypeError, ValueError):
-        return []
-    return [str(item) for item in value] if isinstance(value, list) else []
+    return room.one_to_one_user_ids()
 
 
 def _add_user(room: Room, user, participant_type=ParticipantType.USER) -> tuple[Attendee, bool]:
