@@ -269,6 +269,8 @@ class Session(models.Model):
     last_ping = models.DateTimeField(default=timezone.now)
     state = models.SmallIntegerField(choices=SessionState.choices, default=SessionState.ACTIVE)
     django_session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    user_agent = models.CharField(max_length=255, blank=True, help_text="User-Agent of the joining request.")
+    client_address = models.GenericIPAddressField(null=True, blank=True, help_text="Address the join came from.")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SessionQuerySet.as_manager()
