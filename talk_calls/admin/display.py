@@ -106,8 +106,8 @@ def attendee_label(attendee: Attendee) -> str:
 def device_summary(session: Session) -> str:
     """Return the session's client address and a short user agent, or "-"."""
     agent = session.user_agent
-    if len(agent) > 60:
-        agent = agent[:57] + "..."
+    if len(agent) > 80:  # keep the end, where browsers and apps name themselves
+        agent = agent[:30] + "…" + agent[-45:]
     return " · ".join(part for part in (session.client_address or "", agent) if part) or "-"
 
 
