@@ -2,7 +2,8 @@
 
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
-guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware; external
+guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
+client address header; external
 signaling: E020 bad signaling mode, E021 bad signaling server list, E022 servers without a
 usable secret, E023 bad backend URL.
 """
@@ -78,6 +79,15 @@ def check_settings(app_configs=None, **kwargs):
     name = value.get("GUEST_USERS_GROUP", "guest_app")
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    header = value.get("CLIENT_ADDRESS_HEADER")
+    if header is not None and not (isinstance(header, str) and header.startswith("HTTP_")):
+        errors.append(
+            Error(
+                f"TALK_CALLS['CLIENT_ADDRESS_HEADER'] must be a request.META header key or None, not {header!r}.",
+                hint="For example 'HTTP_X_FORWARDED_FOR', set only behind a proxy that writes that header.",
+                id="talk_calls.E010",
+            )
+        )
     return errors + _signaling_errors(value)
 
 
