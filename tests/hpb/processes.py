@@ -184,24 +184,40 @@ def _http_ok(url: str, header: str | None = None) -> bool:
 
 def start_signaling(folder: Path, config: SignalingServerConfig) -> Process:
     """Start ``nextcloud-spreed-signaling-server`` with ``server.conf`` rendered from ``TALK_CALLS``."""
-    require(SIGNALING)
-    port = int(config.listen.rsplit(":", 1)[1])
     folder.mkdir(parents=True, exist_ok=True)
     conf = folder / "server.conf"
     conf.write_text(render_server_conf(config))
+    return start_signaling_from(folder, conf, int(config.listen.rsplit(":", 1)[1]))
+
+
+def start_signaling_from(folder: Path, conf: Path, port: int) -> Process:
+    """Start the signaling server with an existing ``server.conf`` that listens on ``port``."""
+    require(SIGNALING)
     process = _spawn("signaling", [shutil.which(SIGNALING), "--config", str(conf)], folder, http=port)
     welcome = f"http://127.0.0.1:{port}/api/v1/welcome"
     return _wait(process, lambda: _http_ok(welcome, "X-Spreed-Signaling-Features"))
 
 
-def start_janus(folder: Path, *, ice_interface: str = "") -> Process:
-    """Start Janus with only the videoroom plugin and the websockets transport (API on
-    loopback); ICE candidates from ``ice_interface`` (Janus never offers loopback ones)."""
+def start_janus_from(folder: Path, configs: Path, ws_port: int) -> Process:
+    """Start Janus with an existing configuration folder whose websockets API is on ``ws_port``."""
     require(JANUS)
-    ws_port = free_port()
-    first, last = free_port_range(200)
-    plugins, transports, configs = folder / "plugins", folder / "transports", folder / "conf"
-    for path in (plugins, transports, configs):
+    argv = [shutil.which(JANUS), "--configs-folder", str(configs), "--config", str(configs / "janus.jcfg")]
+    process = _spawn("janus", [*argv, "--disable-colors"], folder, ws=ws_port)
+    return _wait(process, lambda: _tcp_open(ws_port))
+
+
+def start_coturn_from(folder: Path, conf: Path, port: int) -> Process:
+    """Start coturn with an existing ``turnserver.conf`` that listens on ``port``."""
+    require(TURNSERVER)
+    argv = [shutil.which(TURNSERVER), "-c", str(conf), "--pidfile", str(folder / "turnserver.pid")]
+    process = _spawn("coturn", argv, folder, listening=port)
+    return _wait(process, lambda: _tcp_open(port))
+
+
+def janus_libraries(folder: Path) -> tuple[Path, Path]:
+    """Return plugin and transport folders holding only the videoroom plugin and the websockets transport."""
+    plugins, transports = folder / "plugins", folder / "transports"
+    for path in (plugins, transports):
         path.mkdir(parents=True, exist_ok=True)
     for target, source in (
         (plugins / "libjanus_videoroom.so", f"{JANUS_LIBS}/plugins/libjanus_videoroom.so"),
@@ -209,6 +225,17 @@ def start_janus(folder: Path, *, ice_interface: str = "") -> Process:
     ):
         if not target.exists():
             target.symlink_to(source)
+    return plugins, transports
+
+
+def start_janus(folder: Path, *, ice_interface: str = "") -> Process:
+    """Start Janus with only the videoroom plugin and the websockets transport (API on
+    loopback); ICE candidates from ``ice_interface`` (Janus never offers loopback ones)."""
+    ws_port = free_port()
+    first, last = free_port_range(200)
+    plugins, transports = janus_libraries(folder)
+    configs = folder / "conf"
+    configs.mkdir(parents=True, exist_ok=True)
     config = JanusConfig(
         ws_port=ws_port,
         rtp_port_range=f"{first}-{last}",
@@ -218,10 +245,7 @@ def start_janus(folder: Path, *, ice_interface: str = "") -> Process:
     )
     for name, text in render_janus(config, str(configs)).items():
         (configs / name).write_text(text)
-    argv = [shutil.which(JANUS), "--configs-folder", str(configs), "--config", str(configs / "janus.jcfg")]
-    argv.append("--disable-colors")
-    process = _spawn("janus", argv, folder, ws=ws_port)
-    return _wait(process, lambda: _tcp_open(ws_port))
+    return start_janus_from(folder, configs, ws_port)
 
 
 def start_nats(folder: Path) -> Process:
@@ -235,16 +259,13 @@ def start_nats(folder: Path) -> Process:
 
 def start_coturn(folder: Path, secret: str) -> Process:
     """Start coturn with the TURN REST secret on a free loopback port (relaying to loopback peers)."""
-    require(TURNSERVER)
     port = free_udp_port()
     first, last = free_port_range(20)
     folder.mkdir(parents=True, exist_ok=True)
     conf = folder / "turnserver.conf"
     config = CoturnConfig(secret=secret, listening_port=port, min_port=first, max_port=last, loopback_peers=True)
     conf.write_text(render_coturn(config))
-    argv = [shutil.which(TURNSERVER), "-c", str(conf), "--pidfile", str(folder / "turnserver.pid")]
-    process = _spawn("coturn", argv, folder, listening=port)
-    return _wait(process, lambda: _tcp_open(port))
+    return start_coturn_from(folder, conf, port)
 
 
 def in_network_namespace() -> bool:

@@ -15,7 +15,8 @@ import pytest
 
 from talk_calls.constants import InCallFlag, Permission
 from talk_calls.hpb.checksum import checksum
-from talk_calls.hpb.notifier import sender
+from talk_calls.hpb.notifier import Notification, Sender, sender
+from talk_calls.hpb.servers import SignalingServer
 from tests.call_helpers import in_call, in_room
 from tests.factories import AttendeeFactory, RoomFactory, UserFactory
 from tests.ocs import OCSClient, call_url, room_url
@@ -26,6 +27,7 @@ SECRET = "notifier-test-secret-0123456789"
 class Recorder(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(self.server.delay)
         self.server.received.append((self.path, dict(self.headers), body))
         self.send_response(self.server.status)
         self.send_header("Content-Type", "application/json")
@@ -40,7 +42,7 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def hpb(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    server.received, server.status = [], 200
+    server.received, server.status, server.delay = [], 200, 0
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     settings.TALK_CALLS = {
@@ -194,3 +196,14 @@ def test_server_errors_are_retried_and_logged(db, hpb, caplog, django_capture_on
     assert sender.flush(20)
     assert len(hpb.received) == 3
     assert "HTTP 503" in caplog.text
+
+
+def test_a_full_queue_drops_notifications_with_a_warning(hpb, settings, caplog):
+    hpb.delay = 0.5
+    small = Sender(maxsize=1)
+    server = SignalingServer(settings.TALK_CALLS["SIGNALING_SERVERS"][0]["server"])
+    accepted = [small.submit(Notification(server=server, token="abcd", body=b"{}")) for _ in range(5)]
+    assert accepted.count(True) <= 2 and small.dropped >= 3
+    assert "queue full" in caplog.text
+    assert small.flush(10)
+    assert small.sent == accepted.count(True)
