@@ -28,7 +28,8 @@ JOINED = int(InCallFlag.IN_CALL | InCallFlag.WITH_AUDIO | InCallFlag.WITH_VIDEO)
 
 
 def connect(signaling, live_server, attendee):
-    """Join the room over REST (a Talk session), then hello + room join over the WebSocket."""
+    """Join the room over REST (a Talk session), then hello + room join over the WebSocket
+    of ``signaling`` (anything with the server's ``url``)."""
     client = user_client(attendee.user)
     response = client.join_room(attendee.room.token)
     assert response.status_code == 200, response.content
