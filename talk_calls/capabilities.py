@@ -8,7 +8,7 @@ present.
 import hashlib
 import json
 
-from .conf import app_settings
+from .conf import DEFAULTS, app_settings
 from .constants import StartCalls
 
 #: The Nextcloud server version this app answers like (Talk 21 = Nextcloud 31).
@@ -187,8 +187,6 @@ def spreed_capabilities(*, is_user: bool) -> dict:
 
 def config_hash() -> str:
     """Return the ``X-Nextcloud-Talk-Hash`` value: sha1 over the settings clients cache."""
-    from .conf import DEFAULTS
-
     values = {key: getattr(app_settings, key) for key in DEFAULTS}
     text = json.dumps([SERVER_VERSION["string"], TALK_VERSION, values], sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()

@@ -24,7 +24,7 @@ _INT_RANGES = {
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
     """Validate ``settings.TALK_CALLS``."""
-    value = getattr(settings, "TALK_CALLS", {})
+    value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]
     errors = []
@@ -47,7 +47,7 @@ def check_settings(app_configs=None, **kwargs):
                     id="talk_calls.E003",
                 )
             )
-    groups = value.get("START_CALLS_GROUPS", [])
+    groups = value.get("START_CALLS_GROUPS", DEFAULTS["START_CALLS_GROUPS"])
     if not isinstance(groups, (list, tuple)) or not all(isinstance(g, str) for g in groups):
         errors.append(Error("TALK_CALLS['START_CALLS_GROUPS'] must be a list of group names.", id="talk_calls.E004"))
     backend = value.get("SIP_DIALOUT_BACKEND")
@@ -64,7 +64,8 @@ def check_settings(app_configs=None, **kwargs):
                     id="talk_calls.E005",
                 )
             )
-    ping, kill = value.get("SESSION_PING_TIMEOUT", 30), value.get("SESSION_KILL_TIMEOUT", 100)
+    ping = value.get("SESSION_PING_TIMEOUT", DEFAULTS["SESSION_PING_TIMEOUT"])
+    kill = value.get("SESSION_KILL_TIMEOUT", DEFAULTS["SESSION_KILL_TIMEOUT"])
     if isinstance(ping, int) and isinstance(kill, int) and kill < ping:
         errors.append(
             Error(
@@ -72,7 +73,7 @@ def check_settings(app_configs=None, **kwargs):
                 id="talk_calls.E006",
             )
         )
-    name = value.get("GUEST_USERS_GROUP", "guest_app")
+    name = value.get("GUEST_USERS_GROUP", DEFAULTS["GUEST_USERS_GROUP"])
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
     return errors

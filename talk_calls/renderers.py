@@ -1,15 +1,18 @@
-"""The OCS envelope (talk-reference.md section 2.1) and its JSON renderer.
+"""The OCS envelope (talk-reference.md section 2.1), the response type that carries it, and
+its JSON renderer.
 
-``ocs_envelope`` builds ``{"ocs": {"meta": ..., "data": ...}}`` for v1 and v2 paths;
-``views.base.OCSView.finalize_response`` applies it to every response of the app, so
-views return plain payloads. ``OCSJSONRenderer`` escapes ``<`` and ``>`` like PHP's
-``JSON_HEX_TAG``.
+Views and the exception handler answer ``OCSResponse(payload, status=..., message=...,
+statuscode=...)``: the payload only. ``views.base.OCSView.finalize_response`` wraps it
+in ``{"ocs": {"meta": ..., "data": ...}}`` for the v1 or v2 path of the request
+(``ocs_envelope``); any other response (the plain CSRF answer, a CSV file) goes out as
+it is. ``OCSJSONRenderer`` escapes ``<`` and ``>`` like PHP's ``JSON_HEX_TAG``.
 """
 
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
 
 #: v2 maps these raw OCS status codes onto HTTP statuses.
 _V2_HTTP_MAP = {997: 401, 998: 404, 996: 500, 999: 500}
@@ -43,6 +46,30 @@ def ocs_envelope(data, status_code: int, *, version: int, message: str | None = 
         if http_status < 200 or http_status > 600:
             http_status = 400
     return {"ocs": {"meta": meta, "data": data}}, http_status
+
+
+class OCSResponse(Response):
+    """A payload answered in the OCS envelope.
+
+    ``message`` is ``meta.message`` of a failure (None: the default for the version);
+    ``statuscode`` is ``meta.statuscode`` when it is not the HTTP status (997: not logged in).
+    """
+
+    def __init__(
+        self, data=None, status: int = 200, *, message: str | None = None, statuscode: int | None = None, headers=None
+    ):
+        super().__init__(data, status=status, headers=headers)
+        self.ocs_message = message
+        self.ocs_statuscode = statuscode
+
+    def wrap(self, version: int) -> None:
+        """Put the payload into the envelope of API ``version`` (1 or 2), setting the HTTP status."""
+        if self.status_code in (204, 304):
+            self.data = None
+            return
+        self.data, self.status_code = ocs_envelope(
+            self.data, self.status_code, version=version, message=self.ocs_message, statuscode=self.ocs_statuscode
+        )
 
 
 class OCSJSONRenderer(BaseRenderer):

@@ -5,24 +5,30 @@ Functions here only read; they never save. Pass objects that already carry what 
 need (``select_related``) so a list costs no query per item.
 """
 
-import json
 from datetime import UTC, datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from .access import Participant, can_start_call, is_held_in_lobby
 from .conf import app_settings
 from .constants import (
+    ACTOR_ID_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
+    GROUP_TYPES,
+    LOBBY_TIMER_MAX,
+    ONE_TO_ONE_TYPES,
+    PASSWORD_MAX_LENGTH,
     PERMISSIONS_MAX_CUSTOM,
     ROOM_NAME_MAX_LENGTH,
+    ROOM_RECORDING_CONSENT_VALUES,
+    SHORT_FIELD_MAX_LENGTH,
     USER_MODERATOR_TYPES,
     ActorType,
     Listable,
     LobbyState,
     NotificationLevel,
+    NotificationStateCase,
     ParticipantType,
     Permission,
     ReadOnly,
@@ -30,7 +36,7 @@ from .constants import (
     SIPState,
 )
 from .exceptions import BadRequest, NotFound
-from .models import Attendee, Room, user_display_name
+from .models import Attendee, Room, Session, user_by_username, user_display_name, users_by_username
 
 
 def timestamp(value) -> int:
@@ -45,7 +51,7 @@ def _notification_level(room: Room, participant: Participant) -> int:
         return level
     if participant.is_guest:
         return NotificationLevel.NEVER
-    if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+    if room.type in ONE_TO_ONE_TYPES:
         return NotificationLevel.ALWAYS
     return NotificationLevel.MENTION
 
@@ -133,8 +139,8 @@ def _outsider_payload(room: Room) -> dict:
                 "hasCall": room.has_call and not room.lobby_active(),
                 "callStartTime": timestamp(room.active_since),
                 "callFlag": room.call_flag,
-                "lobbyState": room.lobby_state,
-                "lobbyTimer": timestamp(room.lobby_timer),
+                "lobbyState": room.effective_lobby_state(),
+                "lobbyTimer": timestamp(room.effective_lobby_timer()),
                 "sipEnabled": room.sip_enabled,
                 "listable": room.listable,
                 "lastActivity": timestamp(room.last_activity),
@@ -157,7 +163,6 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
     session = participant.session
     held_in_lobby = is_held_in_lobby(participant)
     is_user = attendee.actor_type == ActorType.USERS
-    fixed_membership = room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE)
     data = {
         "id": room.pk,
         "token": room.token,
@@ -176,8 +181,8 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "callFlag": room.call_flag,
         "recordingConsent": room.effective_recording_consent(),
         "canStartCall": not held_in_lobby and can_start_call(participant),
-        "lobbyState": room.lobby_state,
-        "lobbyTimer": timestamp(room.lobby_timer),
+        "lobbyState": room.effective_lobby_state(),
+        "lobbyTimer": timestamp(room.effective_lobby_timer()),
         "sipEnabled": room.sip_enabled,
         "actorType": attendee.actor_type,
         "actorId": attendee.actor_id,
@@ -198,7 +203,7 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
         "canDeleteConversation": not held_in_lobby
         and is_user
-        and not fixed_membership
+        and room.type not in ONE_TO_ONE_TYPES
         and attendee.participant_type in USER_MODERATOR_TYPES,
         **_unserved_fields(),
     }
@@ -215,19 +220,35 @@ def participant_room_payload(participant: Participant) -> dict:
     return room_payload(room, participant, partner=names.get(room.pk))
 
 
+def peer_payload(session: Session, token: str) -> dict:
+    """Return one entry of ``GET /call/{token}``: a session in the call (``select_related`` attendee and user)."""
+    attendee = session.attendee
+    return {
+        "actorType": attendee.actor_type,
+        "actorId": attendee.actor_id,
+        "displayName": attendee.resolved_display_name(),
+        "token": token,
+        "lastPing": timestamp(session.last_ping),
+        "sessionId": session.session_id,
+    }
+
+
+#: HTTP status of each ``GET /call/{token}/notification-state`` answer (reference section 3.8).
+NOTIFICATION_STATE_STATUS = {
+    NotificationStateCase.STILL_CURRENT: 200,
+    NotificationStateCase.MISSED_CALL: 201,
+    NotificationStateCase.ROOM_NOT_FOUND: 404,
+    NotificationStateCase.PARTICIPANT_JOINED: 404,
+}
+
+
 def conflict_payload(session) -> dict:
     """Return the 409 body of a join that would replace a session still in a call."""
     return {"sessionId": session.session_id, "inCall": session.in_call, "lastPing": timestamp(session.last_ping)}
 
 
 def _one_to_one_partner(room: Room, user_id: str) -> str | None:
-    try:
-        names = json.loads(room.name)
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(names, list):
-        return None
-    others = [str(name) for name in names if str(name) != user_id]
+    others = [name for name in room.one_to_one_user_ids() if name != user_id]
     return others[0] if others else None
 
 
@@ -235,15 +256,13 @@ def one_to_one_partners(rooms, user_id: str | None) -> dict:
     """Return ``{room.pk: (other user id, display name)}`` for the one-to-one rooms in ``rooms`` (one query)."""
     partners = {}
     for room in rooms:
-        if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE) and user_id:
+        if room.type in ONE_TO_ONE_TYPES and user_id:
             partner = _one_to_one_partner(room, user_id)
             if partner:
                 partners[room.pk] = partner
     if not partners:
         return {}
-    User = get_user_model()
-    users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": set(partners.values())})
-    names = {user.get_username(): user_display_name(user) for user in users}
+    names = {user.get_username(): user_display_name(user) for user in users_by_username(set(partners.values()))}
     return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 
@@ -282,6 +301,11 @@ def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> 
     }
 
 
+def participant_list(attendees, room: Room, caller: Participant) -> list[dict]:
+    """Return the participant list entries of ``attendees`` (from ``access.listed_attendees``)."""
+    return [participant_payload(attendee, room, caller) for attendee in attendees]
+
+
 #: Object types a room may reference (reference section 1.1).
 OBJECT_TYPES = (
     "",
@@ -309,8 +333,7 @@ def _choice(params, name, values, error) -> int:
 def _invite_exists(source: str, invite: str) -> bool:
     if source == ActorType.GROUPS:
         return Group.objects.filter(name=invite).exists()
-    User = get_user_model()
-    return User.objects.filter(**{User.USERNAME_FIELD: invite}).exists()
+    return user_by_username(invite) is not None
 
 
 def _invites(params) -> tuple[list, list, str]:
@@ -319,8 +342,8 @@ def _invites(params) -> tuple[list, list, str]:
     As in the reference, a legacy ``invite`` of a group room names a group unless
     ``source`` says ``users``.
     """
-    invite = params.string("invite", max_length=255, error="invite")
-    source = params.string("source", max_length=64, error="source") or ActorType.GROUPS
+    invite = params.string("invite", max_length=ACTOR_ID_MAX_LENGTH, error="invite")
+    source = params.string("source", max_length=SHORT_FIELD_MAX_LENGTH, error="source") or ActorType.GROUPS
     users, groups = [], []
     if invite:
         if not _invite_exists(source, invite):
@@ -345,31 +368,31 @@ def validate_room_creation(params, room_type: int) -> dict:
     ``recording-consent``, ``description``, ``object-type``, ``object-id``) and 404
     ``invite`` for an unknown legacy ``invite``.
     """
-    if room_type not in (RoomType.GROUP, RoomType.PUBLIC):
+    if room_type not in GROUP_TYPES:
         raise BadRequest("type")
     users, groups, group_invite = _invites(params)
     name = params.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name").strip() or group_invite
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
         raise BadRequest("name")
-    object_type = params.string("objectType", max_length=64, error="object-type")
+    object_type = params.string("objectType", max_length=SHORT_FIELD_MAX_LENGTH, error="object-type")
     if object_type not in OBJECT_TYPES:
         raise BadRequest("object-type")
-    password = params.string("password", max_length=1024, error="password")
+    password = params.string("password", max_length=PASSWORD_MAX_LENGTH, error="password")
     if password and room_type != RoomType.PUBLIC:
         raise BadRequest("password")
     if _choice(params, "sipEnabled", SIPState.values, "sip-enabled") != SIPState.DISABLED:
         raise BadRequest("sip-enabled")  # no SIP bridge is configured in this app
-    consent = _choice(params, "recordingConsent", (0, 1), "recording-consent")
+    consent = _choice(params, "recordingConsent", ROOM_RECORDING_CONSENT_VALUES, "recording-consent")
     if consent and not app_settings.RECORDING_CONSENT:
         raise BadRequest("recording-consent")
-    timer = params.integer("lobbyTimer", default=0, minimum=0, maximum=2**37, error="lobby-timer")
+    timer = params.integer("lobbyTimer", default=0, minimum=0, maximum=LOBBY_TIMER_MAX, error="lobby-timer")
     return {
         "room_type": room_type,
         "name": name,
         "invite_users": users,
         "invite_groups": groups,
         "object_type": object_type,
-        "object_id": params.string("objectId", max_length=64, error="object-id"),
+        "object_id": params.string("objectId", max_length=SHORT_FIELD_MAX_LENGTH, error="object-id"),
         "password": make_password(password) if password else "",
         "read_only": _choice(params, "readOnly", ReadOnly.values, "read-only"),
         "listable": _choice(params, "listable", Listable.values, "listable"),

@@ -16,17 +16,18 @@ from django.utils import timezone
 
 from ..access import Actor, Participant, find_room, listable_filter
 from ..constants import (
+    GROUP_TYPES,
     SESSION_ID_ALPHABET,
     SESSION_ID_LENGTH,
     ActorType,
     ParticipantType,
     RoomType,
 )
-from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
+from ..exceptions import ForbiddenError, NotFound, RoomNotFound, SessionInCall
 from ..models import Attendee, Room, Session, attendee_display_name, kill_cutoff
-from ..serializers import conflict_payload
-from .calls import _disconnect, end_call_if_empty, lock_room
+from .calls import disconnect, end_call_if_empty
 from .events import participants_changed
+from .locking import lock_room
 
 
 def new_session_id() -> str:
@@ -73,7 +74,7 @@ def remove_session(
             current = current.filter(last_ping__lt=stale_before)
         if not current.exists():
             return
-        _disconnect(room, attendee, session)
+        disconnect(room, attendee, session)
         Session.objects.filter(pk=session.pk).delete()
         if (
             not keep_attendee
@@ -96,9 +97,7 @@ def _previous_participant(room: Room, actor: Actor) -> Participant | None:
 
 
 def _listable_to(room: Room, actor: Actor) -> bool:
-    return room.type in (RoomType.GROUP, RoomType.PUBLIC) and (
-        Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
-    )
+    return room.type in GROUP_TYPES and (Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists())
 
 
 def _check_password(room: Room, actor: Actor, *, password: str, previous: Participant | None) -> bool:
@@ -172,7 +171,7 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
     """Create a Talk session for ``actor`` in room ``token`` (reference section 4.4).
 
     Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
-    ("password")`` (403) for a wrong password, ``Conflict`` (409) when ``force`` is false
+    ("password")`` (403) for a wrong password, ``SessionInCall`` (409) when ``force`` is false
     and this browser's previous session of the room is in a call. A previous session of
     the same browser is otherwise ended first (which may end the call; its attendee stays,
     so a self-joined user who reloads keeps its attendee id). Checks the password before,
@@ -186,7 +185,7 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
         raise NotFound() from exc
     previous = _previous_participant(room, actor)
     if previous is not None and not force and previous.session.in_call:
-        raise Conflict(data=conflict_payload(previous.session))
+        raise SessionInCall(previous.session)
     verified = _check_password(room, actor, password=password, previous=previous)
     with transaction.atomic():
         # The room lock orders this join after a leave of the same attendee: a self-joined
