@@ -183,30 +183,33 @@ def user_in_groups(user, names) -> bool:
     return Group.objects.filter(user=user, name__in=list(names)).exists()
 
 
+def _in_start_calls_groups(participant: Participant) -> bool:
+    """Return whether ``START_CALLS_GROUPS`` lets the participant start calls (no groups: everyone)."""
+    groups = app_settings.START_CALLS_GROUPS
+    if not groups:
+        return True
+    attendee = participant.attendee
+    if attendee.actor_type != ActorType.USERS or attendee.user_id is None:
+        return False
+    return user_in_groups(attendee.user, groups)
+
+
+#: Who may start calls under each ``START_CALLS`` policy (DISABLED: nobody).
+START_CALLS_POLICIES = {
+    StartCalls.EVERYONE: lambda participant: True,
+    StartCalls.USERS: lambda participant: not (participant.is_guest and not participant.is_moderator),
+    StartCalls.MODERATORS: lambda participant: participant.is_moderator,
+}
+
+
 def can_start_call(participant: Participant) -> bool:
     """Apply ``Participant::canStartCall`` with this instance's settings."""
-    room = participant.room
-    if room.type == RoomType.NOTE_TO_SELF:
+    if participant.room.type == RoomType.NOTE_TO_SELF:
         return False
-    policy = app_settings.START_CALLS
-    if policy == StartCalls.DISABLED:
+    policy = START_CALLS_POLICIES.get(app_settings.START_CALLS)
+    if policy is None or not participant.has_permission(Permission.CALL_START):
         return False
-    if not participant.has_permission(Permission.CALL_START):
-        return False
-    groups = app_settings.START_CALLS_GROUPS
-    if groups:
-        attendee = participant.attendee
-        if attendee.actor_type != ActorType.USERS or attendee.user_id is None:
-            return False
-        if not user_in_groups(attendee.user, groups):
-            return False
-    if policy == StartCalls.EVERYONE:
-        return True
-    if policy == StartCalls.USERS:
-        return not (participant.is_guest and not participant.is_moderator)
-    if policy == StartCalls.MODERATORS:
-        return participant.is_moderator
-    return False
+    return _in_start_calls_groups(participant) and policy(participant)
 
 
 def find_room(token: str, actor: Actor) -> Room:

@@ -23,28 +23,30 @@ def api_version(path: str) -> int:
     return 1 if "/ocs/v1.php/" in path else 2
 
 
+def _v1_meta(ok: bool, raw: int, status_code: int, message: str | None) -> tuple[dict, int]:
+    """v1: HTTP 200 (401 stays 401), ``statuscode`` 100 on success, the raw code otherwise."""
+    meta = {
+        "status": "ok" if ok else "failure",
+        "statuscode": 100 if ok else raw,
+        "message": message if message is not None else ("OK" if ok else ""),
+        "totalitems": "",
+        "itemsperpage": "",
+    }
+    return meta, 401 if status_code == 401 else 200
+
+
+def _v2_meta(ok: bool, raw: int, status_code: int, message: str | None) -> tuple[dict, int]:
+    """v2: the HTTP status mirrors the code (raw OCS codes mapped, nonsense turned into 400)."""
+    meta = {"status": "ok" if ok else "failure", "statuscode": raw, "message": "OK" if ok else (message or "")}
+    http_status = _V2_HTTP_MAP.get(raw, status_code)
+    return meta, http_status if 200 <= http_status <= 600 else 400
+
+
 def ocs_envelope(data, status_code: int, *, version: int, message: str | None = None, statuscode: int | None = None):
     """Return ``(body, http_status)`` for a payload answered with ``status_code``."""
     ok = 200 <= status_code < 300
     raw = statuscode if statuscode is not None else status_code
-    if version == 1:
-        meta = {
-            "status": "ok" if ok else "failure",
-            "statuscode": 100 if ok else raw,
-            "message": message if message is not None else ("OK" if ok else ""),
-            "totalitems": "",
-            "itemsperpage": "",
-        }
-        http_status = 401 if status_code == 401 else 200
-    else:
-        meta = {
-            "status": "ok" if ok else "failure",
-            "statuscode": raw,
-            "message": "OK" if ok else (message or ""),
-        }
-        http_status = _V2_HTTP_MAP.get(raw, status_code)
-        if http_status < 200 or http_status > 600:
-            http_status = 400
+    meta, http_status = (_v1_meta if version == 1 else _v2_meta)(ok, raw, status_code, message)
     return {"ocs": {"meta": meta, "data": data}}, http_status
 
 

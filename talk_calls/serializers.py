@@ -149,6 +149,30 @@ def _outsider_payload(room: Room) -> dict:
     return data
 
 
+def _session_fields(session) -> dict:
+    """The room object's fields of the caller's own Talk session (none: not joined)."""
+    if session is None:
+        return {"participantFlags": 0, "lastPing": 0, "sessionId": "0"}
+    return {
+        "participantFlags": session.in_call,
+        "lastPing": timestamp(session.last_ping),
+        "sessionId": session.session_id,
+    }
+
+
+def _leave_and_delete_fields(room: Room, attendee: Attendee, held_in_lobby: bool) -> dict:
+    """As in the reference: users may leave (but not their note-to-self), and so may anyone
+    held in the lobby; user moderators may delete group and public rooms."""
+    is_user = attendee.actor_type == ActorType.USERS
+    return {
+        "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
+        "canDeleteConversation": not held_in_lobby
+        and is_user
+        and room.type not in ONE_TO_ONE_TYPES
+        and attendee.participant_type in USER_MODERATOR_TYPES,
+    }
+
+
 def room_payload(room: Room, participant: Participant | None, *, partner: tuple | None = None) -> dict:
     """Return the room object as Talk clients read it, for the caller ``participant`` (or none).
 
@@ -160,9 +184,8 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
     if participant is None:
         return _outsider_payload(room)
     attendee = participant.attendee
-    session = participant.session
     held_in_lobby = is_held_in_lobby(participant)
-    is_user = attendee.actor_type == ActorType.USERS
+    own = _session_fields(participant.session)
     data = {
         "id": room.pk,
         "token": room.token,
@@ -173,7 +196,7 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "objectType": room.object_type,
         "objectId": room.object_id,
         "participantType": attendee.participant_type,
-        "participantFlags": session.in_call if session else 0,
+        "participantFlags": own["participantFlags"],
         "readOnly": room.read_only,
         "hasPassword": room.has_password,
         "hasCall": room.has_call and not held_in_lobby,
@@ -191,20 +214,14 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "attendeePermissions": attendee.permissions,
         "callPermissions": int(Permission.DEFAULT),
         "defaultPermissions": room.default_permissions,
-        "lastPing": timestamp(session.last_ping) if session else 0,
-        "sessionId": session.session_id if session else "0",
+        "lastPing": own["lastPing"],
+        "sessionId": own["sessionId"],
         "notificationLevel": _notification_level(room, participant),
         "notificationCalls": int(attendee.notification_calls),
         "listable": room.listable,
         "lastActivity": timestamp(room.last_activity),
         "isImportant": bool(attendee.important),
-        # As in the reference: users may leave (but not their note-to-self), and so may anyone
-        # held in the lobby; user moderators may delete group and public rooms.
-        "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
-        "canDeleteConversation": not held_in_lobby
-        and is_user
-        and room.type not in ONE_TO_ONE_TYPES
-        and attendee.participant_type in USER_MODERATOR_TYPES,
+        **_leave_and_delete_fields(room, attendee, held_in_lobby),
         **_unserved_fields(),
     }
     if room.sip_enabled != SIPState.DISABLED and attendee.pin:

@@ -225,6 +225,17 @@ def _start_or_join(join: _Join, *, silent: bool, recording_consent: bool) -> Non
         RecordingConsent.objects.create(
             room=room, actor_type=attendee.actor_type, actor_id=attendee.actor_id, created_at=now
         )
+    _store_flags(join)
+    if join.starting:
+        kind = CallEventKind.CALL_STARTED if join.started or not join.others_in_call else CallEventKind.CALL_JOINED
+        parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
+        record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
+
+
+def _store_flags(join: _Join) -> None:
+    """Write the session's flags, the attendee's ``last_joined_call``, the room's ``call_flag``
+    and, for the request that wins the conditional update, the call's start."""
+    room, attendee, now = join.room, join.attendee, join.now
     if join.first_in and room.active_since is not None:
         # Nobody fresh is left in a call the room still shows: close it, so this join
         # starts a new call instead of joining a ghost one.
@@ -243,10 +254,6 @@ def _start_or_join(join: _Join, *, silent: bool, recording_consent: bool) -> Non
         )
         if join.started:
             room.active_since, room.call_started_by_id = now, attendee.pk
-    if join.starting:
-        kind = CallEventKind.CALL_STARTED if join.started or not join.others_in_call else CallEventKind.CALL_JOINED
-        parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
-        record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
 
 
 def _announce_join(join: _Join, *, silent: bool, silent_for) -> None:

@@ -76,6 +76,17 @@ def create_one_to_one(owner, invite: str) -> tuple[Room, Attendee, bool]:
     return room, attendee, True
 
 
+def _invitees(invite_users, invite_groups) -> tuple[list, list[Group], dict]:
+    """Return the users and groups to invite, and ``{source: [ids]}`` of those that do not exist."""
+    users = {u.get_username(): u for u in users_by_username(invite_users)}
+    groups = {g.name: g for g in Group.objects.filter(name__in=list(invite_groups))}
+    missing = {
+        ActorType.USERS: [u for u in invite_users if u not in users],
+        ActorType.GROUPS: [g for g in invite_groups if g not in groups],
+    }
+    return list(users.values()), list(groups.values()), {source: ids for source, ids in missing.items() if ids}
+
+
 def create_room(owner, *, room_type: int, name: str, invite_users=(), invite_groups=(), **fields) -> tuple:
     """Create a group or public room with ``owner`` as OWNER and invite users and groups.
 
@@ -85,18 +96,12 @@ def create_room(owner, *, room_type: int, name: str, invite_users=(), invite_gro
     """
     if fields.get("default_permissions"):
         fields["default_permissions"] |= int(Permission.CUSTOM)
-    users = {u.get_username(): u for u in users_by_username(invite_users)}
-    groups = {g.name: g for g in Group.objects.filter(name__in=list(invite_groups))}
-    invalid = {}
-    if missing := [u for u in invite_users if u not in users]:
-        invalid["users"] = missing
-    if missing := [g for g in invite_groups if g not in groups]:
-        invalid["groups"] = missing
+    users, groups, invalid = _invitees(invite_users, invite_groups)
     with transaction.atomic():
         room, attendee = _create(room_type, name, owner, **fields)
-        for user in users.values():
+        for user in users:
             add_user(room, user)
-        for group in groups.values():
+        for group in groups:
             add_group(room, group)
     return room, attendee, invalid
 
