@@ -10,6 +10,7 @@ services share them.
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch, Q
@@ -110,7 +111,8 @@ class TalkSessionMap:
 class Actor:
     """The caller: a logged-in user, or an anonymous guest identified by its Django session."""
 
-    user: object | None
+    #: The host's user (``AUTH_USER_MODEL``, whatever its class), or None for a guest.
+    user: Any
     sessions: TalkSessionMap
 
     @classmethod
@@ -246,13 +248,13 @@ def find_participant(token: str, actor: Actor, *, require_session: bool = False)
             attendee.room = session.room
             return Participant(room=session.room, attendee=attendee, session=session)
     if actor.is_user and not require_session:
-        attendee = (
+        own = (
             Attendee.objects.select_related("room", "user")
             .filter(room__token=token, actor_type=ActorType.USERS, actor_id=actor.user_id)
             .first()
         )
-        if attendee is not None:
-            return Participant(room=attendee.room, attendee=attendee, session=None)
+        if own is not None:
+            return Participant(room=own.room, attendee=own, session=None)
     if not Room.objects.filter(token=token).exists():
         raise RoomNotFound()
     raise ParticipantNotFound()
@@ -322,13 +324,13 @@ def listed_attendees(room: Room, *, pks=None) -> list[Attendee]:
             to_attr="live_sessions",
         )
     )
-    return [attendee for attendee in queryset if _listed(attendee)]
+    return [attendee for attendee in queryset if _listed(attendee, attendee.live_sessions)]
 
 
-def _listed(attendee: Attendee) -> bool:
+def _listed(attendee: Attendee, live_sessions: list[Session]) -> bool:
     if attendee.actor_type == ActorType.USERS:
         return attendee.user_id is not None or bool(attendee.display_name)
     if attendee.participant_type == ParticipantType.GUEST and attendee.permissions in (0, Permission.CUSTOM):
         # Plain guests are kept for their chat name only; listed while they have a session.
-        return bool(attendee.live_sessions)
+        return bool(live_sessions)
     return True

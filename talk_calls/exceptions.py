@@ -18,6 +18,9 @@ Services and permission classes raise these; ``ocs_exception_handler`` renders t
 turns the errors of Django and DRF themselves into OCS 4xx answers (``FOREIGN_ERRORS``).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404
@@ -31,7 +34,7 @@ from .renderers import OCSResponse
 class OCSError(drf.APIException):
     """Base: an OCS answer with ``status_code``, a payload and a ``meta.message``."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = ""
     default_code = "ocs"
     #: ``meta.statuscode`` when it is not the HTTP status.
@@ -176,7 +179,9 @@ def _detail(exc) -> str:
 
 #: Errors of Django and DRF themselves, first match wins (subclasses before their bases):
 #: ``(class, HTTP status or None for the exception's own, data(exc), message(exc), meta.statuscode)``.
-FOREIGN_ERRORS = (
+FOREIGN_ERRORS: tuple[
+    tuple[type[Exception], int | None, Callable[[Any], Any], Callable[[Any], str], int | None], ...
+] = (
     (RequestDataTooBig, 413, lambda e: {"error": "body", "message": str(e)}, lambda e: "Request body too large", None),
     (TooManyFieldsSent, 400, lambda e: {"error": "body", "message": str(e)}, lambda e: "Too many fields", None),
     (SuspiciousOperation, 400, lambda e: {"error": "request"}, lambda e: "Bad request", None),

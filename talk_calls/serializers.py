@@ -361,7 +361,8 @@ def _invites(params) -> tuple[list, list, str]:
     """
     invite = params.string("invite", max_length=ACTOR_ID_MAX_LENGTH, error="invite")
     source = params.string("source", max_length=SHORT_FIELD_MAX_LENGTH, error="source") or ActorType.GROUPS
-    users, groups = [], []
+    users: list[str] = []
+    groups: list[str] = []
     if invite:
         if not _invite_exists(source, invite):
             raise NotFound("invite")

@@ -40,7 +40,7 @@ ATTENDEE_OPERATIONS = {
 class AttendeeInline(ReadOnlyInline):
     model = Attendee
     verbose_name_plural = "attendees"
-    fields = ["actor", "name", "participant_type", "decoded_permissions", "session_count", "last_joined_call", "tools"]
+    fields = ("actor", "name", "participant_type", "decoded_permissions", "session_count", "last_joined_call", "tools")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -84,7 +84,7 @@ class SessionInline(ReadOnlyInline):
     model = Session
     verbose_name = "live session"
     verbose_name_plural = "live sessions"
-    fields = ["actor", "name", "participant_type", "decoded_permissions", "flags", "since_ping", "created_at"]
+    fields = ("actor", "name", "participant_type", "decoded_permissions", "flags", "since_ping", "created_at")
     readonly_fields = fields
 
     def get_queryset(self, request):

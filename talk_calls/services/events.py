@@ -27,6 +27,7 @@ def participants_changed(room: Room, session_ids) -> None:
 
 def record_event(room: Room, kind: str, attendee: Attendee | None, *, parameters=None, call_started_at=None, now=None):
     """Insert one CallEvent; ``attendee`` None records the system actor (guests/system)."""
+    actor_type: str
     if attendee is None:
         actor_type, actor_id, name = ActorType.GUESTS, SYSTEM_ACTOR_ID, ""
     else:

@@ -57,12 +57,13 @@ def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None)
     if room.object_type in SILENT_OBJECT_TYPES:
         return []
     fresh_in_call = Session.objects.fresh_in_call(room, now).filter(attendee=OuterRef("pk"))
-    recipients = (
+    candidates = (
         Attendee.objects.filter(room=room, actor_type=ActorType.USERS, notification_calls=True)
         .exclude(Exists(fresh_in_call))
         .exclude(pk=caller.pk)
         .exclude(actor_id__in=list(silent_for))
     )
+    recipients = list(candidates)
     if room.lobby_active(now):
         # The reference lets owners, moderators and raw LOBBY_IGNORE holders through.
         recipients = [
@@ -70,7 +71,6 @@ def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None)
             for a in recipients
             if a.participant_type in USER_MODERATOR_TYPES or a.permissions & Permission.LOBBY_IGNORE
         ]
-    recipients = list(recipients)
     CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
     return CallNotification.objects.bulk_create([ringing_row(room, attendee, caller, now) for attendee in recipients])
 

@@ -86,21 +86,22 @@ def remove_session(
         participants_changed(room, [session.session_id])
 
 
-def _previous_participant(room: Room, actor: Actor) -> Participant | None:
+def _previous_session(room: Room, actor: Actor) -> Session | None:
+    """Return this browser's own session of ``room`` (with its attendee), if it still has one."""
     session_id = actor.sessions.session_id(room.token)
     if not session_id:
         return None
     session = Session.objects.select_related("attendee").filter(session_id=session_id, room=room).first()
     if session is None or not actor.owns(session.attendee, room.token):
         return None
-    return Participant(room=room, attendee=session.attendee, session=session)
+    return session
 
 
 def _listable_to(room: Room, actor: Actor) -> bool:
     return room.type in GROUP_TYPES and (Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists())
 
 
-def _check_password(room: Room, actor: Actor, *, password: str, previous: Participant | None) -> bool:
+def _check_password(room: Room, actor: Actor, *, password: str, previous: Session | None) -> bool:
     """Verify the room password where this join needs it (reference section 4.4 steps 6-8);
     return whether one was verified. Raise ``NotFound`` for a guest outside a public room,
     ``ForbiddenError("password")`` for a wrong password. Runs before the room lock: the
@@ -183,9 +184,9 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
         room = find_room(token, actor)
     except RoomNotFound as exc:
         raise NotFound() from exc
-    previous = _previous_participant(room, actor)
-    if previous is not None and not force and previous.session.in_call:
-        raise SessionInCall(previous.session)
+    previous = _previous_session(room, actor)
+    if previous is not None and not force and previous.in_call:
+        raise SessionInCall(previous)
     verified = _check_password(room, actor, password=password, previous=previous)
     with transaction.atomic():
         # The room lock orders this join after a leave of the same attendee: a self-joined
@@ -195,7 +196,7 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
         except RoomNotFound as exc:
             raise NotFound() from exc
         if previous is not None:
-            remove_session(previous.session, attendee=previous.attendee, keep_attendee=True)
+            remove_session(previous, attendee=previous.attendee, keep_attendee=True)
         if actor.is_user:
             attendee = _user_attendee(room, actor, verified=verified)
         else:

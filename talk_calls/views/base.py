@@ -9,6 +9,7 @@ same as a DRF ``ViewSet``; ``TokenViewSet`` adds the caller (``self.actor``) and
 participant in the room of the ``token`` path argument.
 """
 
+from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.negotiation import BaseContentNegotiation
@@ -40,6 +41,10 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def _never_called(request) -> HttpResponse:
+    raise AssertionError("the CSRF check never calls the view or the next middleware")
+
+
 class CsrfCheck(CsrfViewMiddleware):
     """Django's CSRF middleware as a check: answers the reason instead of a 403 page."""
 
@@ -56,9 +61,9 @@ def enforce_csrf(request) -> None:
     if request.META.get("HTTP_OCS_APIREQUEST", "").lower() == "true":
         return
     django_request = request._request
-    check = CsrfCheck(lambda req: None)
+    check = CsrfCheck(_never_called)
     check.process_request(django_request)
-    if check.process_view(django_request, None, (), {}) is not None:
+    if check.process_view(django_request, _never_called, (), {}) is not None:
         raise CSRFCheckFailed()
 
 

@@ -3,6 +3,7 @@ permissions (reference section 5.1)."""
 
 import re
 import secrets
+from collections.abc import Callable
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -99,7 +100,11 @@ def _add_phone(room: Room, number: str) -> Attendee:
 
 
 #: How ``add_participant`` adds each source it serves.
-_ADD_BY_SOURCE = {ActorType.USERS: _add_user_named, ActorType.GROUPS: _add_group_named, ActorType.PHONES: _add_phone}
+_ADD_BY_SOURCE: dict[str, Callable[[Room, str], Attendee | None]] = {
+    ActorType.USERS: _add_user_named,
+    ActorType.GROUPS: _add_group_named,
+    ActorType.PHONES: _add_phone,
+}
 
 
 def expire_stale_sessions_of(room: Room) -> int:
