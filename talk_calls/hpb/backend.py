@@ -97,15 +97,15 @@ def authenticate(auth: dict) -> dict:
     ticket = _optional_string(params, "ticket")
     if not check_ticket(user_id, ticket):
         return error("invalid_ticket", "The given ticket is not valid for this user.")
-    answer = {"type": "auth", "auth": {"version": "1.0"}}
+    answer: dict = {"version": "1.0"}
     if user_id:
         User = get_user_model()
         user = User._default_manager.filter(**{User.USERNAME_FIELD: user_id}).first()
         if user is None or not getattr(user, "is_active", True):
             return error("no_such_user", "The given user does not exist.")
-        answer["auth"]["userid"] = user.get_username()
-        answer["auth"]["user"] = {"displayname": user_display_name(user)}
-    return answer
+        answer["userid"] = user.get_username()
+        answer["user"] = {"displayname": user_display_name(user)}
+    return {"type": "auth", "auth": answer}
 
 
 def _find_participant(room: Room, request: dict, session_id: str, action: str) -> Participant | None:
@@ -138,7 +138,7 @@ def _change_in_call(participant: Participant, in_call) -> None:
     try:
         if in_call & InCallFlag.IN_CALL:
             join_call(participant, flags=in_call)
-        elif participant.session.in_call:
+        elif participant.session is not None and participant.session.in_call:
             leave_call(participant)
     except OCSError as exc:  # the same refusals a client gets; the room answer still goes out
         logger.info("Signaling server's in-call change for %s refused: %r", participant.room.token, exc)
@@ -159,7 +159,9 @@ def room_request(request: dict) -> dict:
     if action not in ("join", "leave"):
         raise MalformedRequest("'action' must be 'join' or 'leave'")
     room = Room.objects.filter(token=token).first() if token else None
-    participant = _find_participant(room, request, session_id, action) if room else None
+    if room is None:
+        return error(*NO_SUCH_ROOM)
+    participant = _find_participant(room, request, session_id, action)
     if participant is None:
         return error(*NO_SUCH_ROOM)
     if action == "join":

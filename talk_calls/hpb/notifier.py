@@ -68,9 +68,12 @@ class Sender:
 
     def _ensure_thread(self) -> queue.Queue:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._queue = queue.Queue(self.maxsize)
-                self._thread = threading.Thread(target=self._run, name="talk-calls-hpb-notifier", daemon=True)
+            if self._queue is None or self._thread is None or not self._thread.is_alive():
+                pending: queue.Queue = queue.Queue(self.maxsize)
+                self._queue = pending
+                self._thread = threading.Thread(
+                    target=self._run, args=(pending,), name="talk-calls-hpb-notifier", daemon=True
+                )
                 self._thread.start()
             return self._queue
 
@@ -92,8 +95,7 @@ class Sender:
             time.sleep(0.01)
         return pending is None or not pending.unfinished_tasks
 
-    def _run(self) -> None:
-        pending = self._queue
+    def _run(self, pending: queue.Queue) -> None:
         while True:
             notification = pending.get()
             try:

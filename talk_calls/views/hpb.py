@@ -9,11 +9,10 @@ failures gets 429, and a signed body that is no backend request gets 400.
 
 import json
 
-from rest_framework.response import Response
-
 from ..conf import app_settings
 from ..hpb import backend
 from ..hpb.checksum import CHECKSUM_HEADER, RANDOM_HEADER, verify
+from ..renderers import OCSResponse
 from .base import OCSView
 
 UNAUTHENTICATED = backend.error("invalid_request", "The request could not be authenticated.")
@@ -33,17 +32,17 @@ class SignalingBackendView(OCSView):
     def post(self, request, *args, **kwargs):
         address = request.META.get("REMOTE_ADDR", "")
         if backend.is_throttled(address):
-            return Response(UNAUTHENTICATED, status=429)
+            return OCSResponse(UNAUTHENTICATED, 429)
         body = request._request.body
         secret = app_settings.SIGNALING_SECRET
         if not verify(secret, _header(request, RANDOM_HEADER), _header(request, CHECKSUM_HEADER), body):
             backend.record_failure(address)
-            return Response(UNAUTHENTICATED)
+            return OCSResponse(UNAUTHENTICATED, 200)
         try:
             message = json.loads(body)
         except ValueError:  # also undecodable bytes
-            return Response(backend.error("invalid_request", "The body is not JSON."), status=400)
+            return OCSResponse(backend.error("invalid_request", "The body is not JSON."), 400)
         try:
-            return Response(backend.handle(message))
+            return OCSResponse(backend.handle(message), 200)
         except backend.MalformedRequest as exc:
-            return Response(backend.error("invalid_request", f"Malformed backend request: {exc}"), status=400)
+            return OCSResponse(backend.error("invalid_request", f"Malformed backend request: {exc}"), 400)

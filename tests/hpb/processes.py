@@ -32,6 +32,7 @@ from talk_calls.hpb.config import (
     render_janus,
     render_server_conf,
 )
+from tests.helpers import in_ci
 
 SIGNALING = "nextcloud-spreed-signaling-server"
 JANUS = "janus"
@@ -306,6 +307,6 @@ def run_in_network_namespace(node_id: str, folder: Path, timeout: float = 240) -
 
 
 def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
+    if in_ci():
+        pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)

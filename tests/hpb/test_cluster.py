@@ -10,7 +10,7 @@ import pytest
 from talk_calls.hpb.config import SignalingServerConfig
 from talk_calls.hpb.servers import server_for_room
 from tests.factories import AttendeeFactory, RoomFactory
-from tests.ocs import call_url
+from tests.helpers import call_url
 
 from .conftest import SECRET
 from .processes import free_port, start_signaling

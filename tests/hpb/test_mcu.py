@@ -15,9 +15,8 @@ import pytest
 
 from talk_calls.constants import InCallFlag
 from talk_calls.signaling.tickets import make_ticket
-from tests.call_helpers import user_client
 from tests.factories import AttendeeFactory, RoomFactory
-from tests.ocs import call_url
+from tests.helpers import call_url, user_client
 
 from .media import Peer
 from .processes import JANUS, SIGNALING, in_network_namespace, require, run_in_network_namespace

@@ -16,9 +16,8 @@ from talk_calls.constants import InCallFlag
 from talk_calls.hpb.checksum import CHECKSUM_HEADER, RANDOM_HEADER
 from talk_calls.models import Session
 from talk_calls.signaling.tickets import make_ticket
-from tests.call_helpers import user_client
 from tests.factories import AttendeeFactory, RoomFactory
-from tests.ocs import call_url, room_url
+from tests.helpers import call_url, room_url, user_client
 
 from .signaling_client import SignalingClient, is_participants_update, participants_update
 

@@ -17,9 +17,8 @@ from talk_calls.constants import InCallFlag, Permission
 from talk_calls.hpb.checksum import checksum
 from talk_calls.hpb.notifier import Notification, Sender, sender
 from talk_calls.hpb.servers import SignalingServer
-from tests.call_helpers import in_call, in_room
 from tests.factories import AttendeeFactory, RoomFactory, UserFactory
-from tests.ocs import OCSClient, call_url, room_url
+from tests.helpers import OCSClient, call_url, in_call, in_room, room_url
 
 SECRET = "notifier-test-secret-0123456789"
 
