@@ -18,44 +18,44 @@ SECRET = "hpb-tests-shared-secret-0123456789"
 pytestmark = [pytest.mark.hpb]
 
 
-def _external(settings, port: int) -> None:
+def _signaling(settings, live_server, folder, janus_url: str = ""):
+    """Start a signaling server whose backend is the live server, and point ``TALK_CALLS`` at it."""
+    port = free_port()
     settings.TALK_CALLS = {
         "SIGNALING_SERVERS": [{"server": f"http://127.0.0.1:{port}", "verify": False}],
         "SIGNALING_SECRET": SECRET,
     }
-
-
-def _signaling(settings, live_server, folder, janus_url: str = ""):
-    port = free_port()
-    _external(settings, port)
     config = SignalingServerConfig(listen=f"127.0.0.1:{port}", backend_url=live_server.url + "/", janus_url=janus_url)
-    return start_signaling(folder, config)
+    process = start_signaling(folder, config)
+    process.url = f"http://127.0.0.1:{port}"
+    return process
+
+
+def _stopped(process) -> None:
+    """Stop ``process`` and print the end of its log (pytest shows it when the test failed)."""
+    process.stop()
+    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
 
 
 @pytest.fixture
 def signaling(settings, live_server, tmp_path):
     process = _signaling(settings, live_server, tmp_path / "signaling")
-    process.url = f"http://127.0.0.1:{process.ports['http']}"
     yield process
-    process.stop()
-    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
+    _stopped(process)
 
 
 @pytest.fixture
 def janus(tmp_path):
     process = start_janus(tmp_path / "janus", ice_interface=NETNS_INTERFACE if in_network_namespace() else "")
     yield process
-    process.stop()
-    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
+    _stopped(process)
 
 
 @pytest.fixture
 def mcu_signaling(settings, live_server, janus, tmp_path):
     process = _signaling(settings, live_server, tmp_path / "signaling", janus_url=f"ws://127.0.0.1:{janus.ports['ws']}")
-    process.url = f"http://127.0.0.1:{process.ports['http']}"
     yield process
-    process.stop()
-    print(f"--- {process.name} log (last 4000 characters)\n{process.log[-4000:]}")
+    _stopped(process)
 
 
 @pytest.fixture

@@ -120,6 +120,8 @@ class Process:
     popen: subprocess.Popen
     folder: Path
     ports: dict = field(default_factory=dict)
+    #: The HTTP base URL of a signaling server (set by the fixtures).
+    url: str = ""
 
     @property
     def log(self) -> str:
