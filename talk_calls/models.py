@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from .conf import app_settings
@@ -26,6 +27,7 @@ from .constants import (
     Listable,
     LobbyState,
     ParticipantType,
+    Permission,
     ReadOnly,
     RoomType,
     SessionState,
@@ -224,9 +226,50 @@ class Attendee(models.Model):
         return self.actor_id
 
 
+#: Columns of a ``GET /call`` peer row (``SessionQuerySet.peer_rows``), in order.
+PEER_ROW_FIELDS = (
+    "session_id",
+    "last_ping",
+    "attendee__actor_type",
+    "attendee__actor_id",
+    "attendee__display_name",
+    "attendee__user_id",
+)
+
+
+def _has_bits(field: str, bits: int) -> Exact:
+    return Exact(F(field).bitand(bits), bits)
+
+
 class SessionQuerySet(models.QuerySet):
     def in_call(self):
-        return self.exclude(in_call=InCallFlag.DISCONNECTED)
+        # ``> 0`` rather than ``!= 0`` (flags are 0..15): the planner can then use the
+        # partial index ``WHERE in_call > 0``.
+        return self.filter(in_call__gt=InCallFlag.DISCONNECTED)
+
+    def peer_rows(self, room, now=None):
+        """Return the fresh in-call sessions of ``room`` as tuples of ``PEER_ROW_FIELDS``:
+        no model instances, one query on the partial index."""
+        return self.fresh_in_call(room, now).values_list(*PEER_ROW_FIELDS)
+
+    def may_publish(self, flags: int):
+        """Sessions whose attendee may publish what ``flags`` say (audio, video): the
+        permission rule of ``Attendee.effective_permissions`` in SQL, for ``mask_flags``."""
+        needed = 0
+        if flags & InCallFlag.WITH_AUDIO:
+            needed |= Permission.PUBLISH_AUDIO
+        if flags & InCallFlag.WITH_VIDEO:
+            needed |= Permission.PUBLISH_VIDEO
+        if not needed:
+            return self
+        needed = int(needed)
+        rule = Q(attendee__participant_type__in=MODERATOR_TYPES)
+        rule |= ~Q(attendee__permissions=0) & Q(_has_bits("attendee__permissions", needed))
+        inherited = Q(attendee__permissions=0)
+        rule |= inherited & ~Q(room__default_permissions=0) & Q(_has_bits("room__default_permissions", needed))
+        if instance_default_permissions() & needed == needed:
+            rule |= inherited & Q(room__default_permissions=0)
+        return self.filter(rule)
 
     def fresh(self, now=None):
         return self.filter(last_ping__gte=ping_cutoff(now))
@@ -258,9 +301,12 @@ class Session(models.Model):
     class Meta:
         verbose_name = "session"
         ordering = ["id"]
+        # ``last_ping`` is in no index, so that a ping (it writes only ``last_ping``) is a
+        # heap-only (HOT) update on PostgreSQL: no index entry is written. The in-call
+        # sessions of a room are found by the partial index, ``last_ping`` is checked on
+        # those rows; the expiry sweep reads the table (docs/PERFORMANCE.md).
         indexes = [
-            models.Index(fields=["room", "last_ping"], condition=Q(in_call__gt=0), name="talk_session_in_call_idx"),
-            models.Index(fields=["last_ping"], name="talk_session_last_ping_idx"),
+            models.Index(fields=["room"], condition=Q(in_call__gt=0), name="talk_session_in_call_idx"),
         ]
 
     def __str__(self):

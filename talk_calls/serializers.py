@@ -37,6 +37,32 @@ def timestamp(value) -> int:
     return int(value.timestamp()) if value else 0
 
 
+def peers_payload(rows, token: str) -> list[dict]:
+    """Return the ``GET /call`` list from ``Session.objects.peer_rows`` tuples (no model
+    instances). A user attendee without a stored name shows the user's live name (one
+    query for all of them), or the user id (``Attendee.resolved_display_name``)."""
+    rows = list(rows)
+    nameless = {
+        user_id for _, _, actor_type, _, name, user_id in rows if not name and user_id and actor_type == ActorType.USERS
+    }
+    live_names = {}
+    if nameless:
+        live_names = {
+            pk: user_display_name(user) for pk, user in get_user_model()._default_manager.in_bulk(nameless).items()
+        }
+    return [
+        {
+            "actorType": actor_type,
+            "actorId": actor_id,
+            "displayName": name or (live_names.get(user_id, actor_id) if actor_type == ActorType.USERS else name),
+            "token": token,
+            "lastPing": int(last_ping.timestamp()),
+            "sessionId": session_id,
+        }
+        for session_id, last_ping, actor_type, actor_id, name, user_id in rows
+    ]
+
+
 def _notification_level(room: Room, participant: Participant) -> int:
     """Return the attendee's notification level with "default" (0) resolved (reference section 1.11):
     never for guests, always for one-to-one rooms, mentions for the others."""

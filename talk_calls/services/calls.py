@@ -11,48 +11,61 @@ the row records the event and sends the signal, after commit.
 """
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, Q, Value, When
 from django.utils import timezone
 
 from .. import signals
-from ..access import Participant
+from ..access import Actor, Participant, actor_attendee_filter
 from ..conf import app_settings
 from ..constants import (
     DEFAULT_JOIN_FLAGS,
     IN_CALL_FLAGS_MAX,
+    MODERATOR_TYPES,
     NO_CALL_ROOM_TYPES,
     CallEventKind,
     InCallFlag,
+    LobbyState,
     Permission,
+    ReadOnly,
+    RoomType,
 )
 from ..constants import RecordingConsent as ConsentSetting
 from ..exceptions import BadRequest, Forbidden, NotFound, RoomNotFound
-from ..models import Attendee, RecordingConsent, Room, Session
+from ..models import Attendee, CallNotification, RecordingConsent, Room, Session
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 
 #: in_call values that contain IN_CALL (odd numbers 1..15).
 IN_CALL_VALUES = [value for value in range(IN_CALL_FLAGS_MAX + 1) if value & InCallFlag.IN_CALL]
 
 
-def lock_room(room: Room) -> Room:
+#: Room fields a locked re-read copies onto the caller's copy.
+LOCKED_FIELDS = (
+    "type",
+    "active_since",
+    "call_flag",
+    "call_started_by_id",
+    "lobby_state",
+    "lobby_timer",
+    "read_only",
+    "default_permissions",
+    "recording_consent",
+)
+
+
+def lock_room(room: Room, **annotations) -> Room:
     """Return ``room`` re-read with a row lock (a no-op lock on SQLite); refresh the caller's copy.
 
-    Raise ``RoomNotFound`` (404 ``[]``) when the room was deleted since the request found it.
+    ``annotations`` (expressions) are read in the same query and set on ``room`` too, so a
+    service reads what it must know under the lock without another round trip. Raise
+    ``RoomNotFound`` (404 ``[]``) when the room was deleted since the request found it.
     """
-    locked = Room.objects.select_for_update().filter(pk=room.pk).first()
+    rooms = Room.objects.select_for_update().filter(pk=room.pk)
+    if annotations:
+        rooms = rooms.annotate(**annotations)
+    locked = rooms.first()
     if locked is None:
         raise RoomNotFound()
-    for field in (
-        "type",
-        "active_since",
-        "call_flag",
-        "call_started_by_id",
-        "lobby_state",
-        "lobby_timer",
-        "read_only",
-        "default_permissions",
-        "recording_consent",
-    ):
+    for field in (*LOCKED_FIELDS, *annotations):
         setattr(room, field, getattr(locked, field))
     return room
 
@@ -190,15 +203,27 @@ def join_call(
         if room.type in NO_CALL_ROOM_TYPES:
             raise BadRequest("type")
         now = timezone.now()
-        try:
-            session.refresh_from_db(fields=["in_call", "last_ping"])
-        except Session.DoesNotExist:  # the session ended while this request waited for the lock
+        # One read once the lock is held (a statement that waited for the lock still reads
+        # other rows as they were when it started): the session's flags, whether others
+        # are in the call, whether the caller has ringing rows to mark processed.
+        state = (
+            Session.objects.filter(pk=session.pk)
+            .annotate(
+                others_in_call=Exists(Session.objects.fresh_in_call(room, now).exclude(pk=session.pk)),
+                ringing=Exists(
+                    CallNotification.objects.filter(room=room, attendee=attendee, processed_at__isnull=True)
+                ),
+            )
+            .values_list("in_call", "others_in_call", "ringing")
+            .first()
+        )
+        if state is None:  # the session ended while this request waited for the lock
             raise NotFound()
+        session.in_call, others_in_call, ringing = state
         # Flags of a session while no call runs are left over from an ended call: this
         # join starts one (permission check, ``call_started``), it does not update flags.
         old_flags = session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED
         masked = mask_flags(requested, participant)
-        others_in_call = fresh_in_call_exists(room, exclude_session=session, now=now)
         starting = old_flags == InCallFlag.DISCONNECTED and masked != InCallFlag.DISCONNECTED
         if starting and not others_in_call and not participant.can_start_call():
             raise Forbidden()
@@ -214,17 +239,28 @@ def join_call(
         if masked != InCallFlag.DISCONNECTED:
             Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
             attendee.last_joined_call = now
-        Room.objects.filter(pk=room.pk).update(call_flag=F("call_flag").bitor(requested))
-        room.call_flag |= requested
-        started = False
+        # One update: merge the flags, and start the call where none runs (the room lock
+        # makes "none runs" the state read above; the update stays conditional anyway).
+        no_call = Q(active_since__isnull=True)
+        changes = {}
+        if room.call_flag | requested != room.call_flag:
+            changes["call_flag"] = F("call_flag").bitor(requested)
         if room.active_since is None:
-            started = bool(
-                Room.objects.filter(pk=room.pk, active_since__isnull=True).update(
-                    active_since=now, call_started_by=attendee, last_activity=now
-                )
+            changes.update(
+                active_since=Case(When(no_call, then=Value(now)), default=F("active_since")),
+                call_started_by=Case(
+                    When(no_call, then=Value(attendee.pk)),
+                    default=F("call_started_by"),
+                    output_field=Room._meta.get_field("call_started_by").target_field,
+                ),
+                last_activity=Case(When(no_call, then=Value(now)), default=F("last_activity")),
             )
-            if started:
-                room.active_since, room.call_started_by_id = now, attendee.pk
+        if changes:
+            Room.objects.filter(pk=room.pk).update(**changes)
+        room.call_flag |= requested
+        started = room.active_since is None
+        if started:
+            room.active_since, room.call_started_by_id = now, attendee.pk
         if starting:
             kind = CallEventKind.CALL_STARTED if started or not others_in_call else CallEventKind.CALL_JOINED
             parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
@@ -233,7 +269,8 @@ def join_call(
             if not silent:
                 notifications.ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
             send_on_commit(signals.call_started, room, attendee=attendee, flags=requested, silent=silent)
-        if masked != InCallFlag.DISCONNECTED:
+        if ringing and masked != InCallFlag.DISCONNECTED and not (started and not silent):
+            # (A call start that rings has just marked every pending row of the room processed.)
             notifications.mark_processed(room, attendee, now=now)
         if starting:
             send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=masked)
@@ -249,13 +286,42 @@ def join_call(
         participants_changed(room, [session.session_id])
 
 
+def ping_call(token: str, actor: Actor, *, flags: int) -> bool:
+    """Refresh the caller's ``last_ping`` in one conditional UPDATE when ``PUT /call`` with
+    ``flags`` would change nothing else; return whether it did (reference section 3.3).
+
+    The update matches only where every check of the full path passes and the masked
+    flags equal the session's: the caller's own Talk session of room ``token`` (from its
+    Django session, owned by the actor), in the call with exactly ``flags``, a read-write
+    room, no lobby holding the caller (a lobby timer or LOBBY_IGNORE take the full path),
+    and permissions that let it publish what ``flags`` say (``may_publish``). Takes no
+    lock and sends no signal: nothing a listener sees has changed (docs/signals.md).
+    Otherwise change nothing and return False: ``update_call_flags`` answers the errors
+    and makes the changes.
+    """
+    session_id = actor.sessions.session_id(token)
+    owner = actor_attendee_filter(actor, token)
+    if not session_id or owner is None or not flags & InCallFlag.IN_CALL:
+        return False
+    sessions = (
+        Session.objects.filter(owner, session_id=session_id, room__token=token, in_call=flags)
+        .filter(room__read_only=ReadOnly.READ_WRITE)
+        .exclude(room__type=RoomType.CHANGELOG)
+        .filter(Q(room__lobby_state=LobbyState.NONE) | Q(attendee__participant_type__in=MODERATOR_TYPES))
+        .may_publish(flags)
+    )
+    return sessions.update(last_ping=timezone.now()) == 1
+
+
 def update_call_flags(participant: Participant, *, flags: int) -> None:
     """Change the flags of a session that is in the call (reference section 3.3).
 
     Raise ``BadRequest()`` (data null) when the session is not in the call or ``flags``
     lack IN_CALL. The update is conditional on the session still being in the call, so a
     racing leave or end-for-everyone is never undone. The room's ``call_flag`` is not
-    touched (reference). Sends ``participant_flags_changed`` on commit.
+    touched (reference). Sends ``participant_flags_changed`` and ``participants_changed``
+    on commit when the flags changed; a call that changes nothing but ``last_ping`` sends
+    no signal (as ``ping_call``).
     """
     session = participant.session
     if not flags & InCallFlag.IN_CALL:
@@ -267,6 +333,8 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
             raise BadRequest()
         if not _set_session_flags(session, masked, only_if_in_call=True):
             raise BadRequest()
+        if old_flags == masked:
+            return
         room = participant.room
         send_on_commit(
             signals.participant_flags_changed,
@@ -290,7 +358,7 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
     """
     with transaction.atomic():
         room = lock_room(participant.room)
-        if end_for_all and participant.is_moderator and end_call_for_everyone(room, attendee=participant.attendee):
+        if end_for_all and participant.is_moderator and _end_for_everyone(room, attendee=participant.attendee):
             return
         _disconnect(room, participant.attendee, participant.session)
         end_call_if_empty(room, attendee=participant.attendee)
@@ -306,30 +374,35 @@ def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None, start
     """
     with transaction.atomic():
         lock_room(room)
-        now = timezone.now()
-        started_at = room.active_since
-        running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
-        if started_before is not None:
-            running = running.filter(active_since__lte=started_before)
-        won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
-        if not won:
-            return False
-        room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
-        in_call = Session.objects.filter(room=room).in_call()
-        session_ids = list(in_call.values_list("session_id", flat=True))
-        in_call.update(in_call=InCallFlag.DISCONNECTED)
-        summary = call_summary(room, started_at, now)
-        event = record_event(
-            room,
-            CallEventKind.CALL_ENDED_EVERYONE,
-            attendee,
-            parameters=summary,
-            call_started_at=started_at,
-            now=now,
-        )
-        send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=True, event=event)
-        participants_changed(room, session_ids)
-        return True
+        return _end_for_everyone(room, attendee=attendee, started_before=started_before)
+
+
+def _end_for_everyone(room: Room, *, attendee: Attendee | None = None, started_before=None) -> bool:
+    """``end_call_for_everyone`` with the room lock already held."""
+    now = timezone.now()
+    started_at = room.active_since
+    running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
+    if started_before is not None:
+        running = running.filter(active_since__lte=started_before)
+    won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
+    if not won:
+        return False
+    room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
+    in_call = Session.objects.filter(room=room).in_call()
+    session_ids = list(in_call.values_list("session_id", flat=True))
+    in_call.update(in_call=InCallFlag.DISCONNECTED)
+    summary = call_summary(room, started_at, now)
+    event = record_event(
+        room,
+        CallEventKind.CALL_ENDED_EVERYONE,
+        attendee,
+        parameters=summary,
+        call_started_at=started_at,
+        now=now,
+    )
+    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=True, event=event)
+    participants_changed(room, session_ids)
+    return True
 
 
 def end_expired_calls(*, now=None) -> int:

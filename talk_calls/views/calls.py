@@ -22,7 +22,7 @@ from ..permissions import (
     ModeratorOrNoLobby,
     ReadWriteConversation,
 )
-from ..serializers import timestamp
+from ..serializers import peers_payload
 from ..services import calls, dialout, export, notifications
 from .base import OCSView, ParticipantView
 
@@ -34,20 +34,22 @@ NOTIFICATION_STATE_STATUS = {
 }
 
 
-def peer_payload(session: Session, token: str) -> dict:
-    attendee = session.attendee
-    return {
-        "actorType": attendee.actor_type,
-        "actorId": attendee.actor_id,
-        "displayName": attendee.resolved_display_name(),
-        "token": token,
-        "lastPing": timestamp(session.last_ping),
-        "sessionId": session.session_id,
-    }
-
-
 class CallView(ParticipantView):
     """GET lists peers; POST joins; PUT changes flags; DELETE leaves (or ends for everyone)."""
+
+    def check_permissions(self, request):
+        # A ping (PUT with the flags the session has) is one conditional UPDATE that
+        # encodes these checks; anything else takes the full path below.
+        self._pinged = request.method == "PUT" and self._ping()
+        if not self._pinged:
+            super().check_permissions(request)
+
+    def _ping(self) -> bool:
+        try:
+            flags = self._flags()
+        except InvalidParameter:
+            return False  # answered by the full path, in its order
+        return flags is not None and calls.ping_call(self.kwargs["token"], self.actor, flags=flags)
 
     def get_permissions(self):
         checks = [IsParticipant, ReadWriteConversation, ModeratorOrNoLobby]
@@ -65,8 +67,7 @@ class CallView(ParticipantView):
 
     def get(self, request, token):
         room = self.participant.room
-        sessions = Session.objects.fresh_in_call(room).select_related("attendee__user")
-        return Response([peer_payload(session, room.token) for session in sessions])
+        return Response(peers_payload(Session.objects.peer_rows(room), room.token))
 
     def post(self, request, token):
         flags = self._flags()
@@ -82,6 +83,8 @@ class CallView(ParticipantView):
         return Response(None)
 
     def put(self, request, token):
+        if self._pinged:
+            return Response(None)
         flags = self._flags()
         if flags is None:
             raise InvalidParameter("flags", "flags is required")
