@@ -348,6 +348,14 @@ class Bench:
                 return json.loads(line.removeprefix("BENCH_RESULT "))
         raise SystemExit(f"bench: wrk gave no result:\n{output.stdout}\n{output.stderr}")
 
+    def session_updates(self) -> tuple[int, int]:
+        """Return PostgreSQL's (updates, HOT updates) of the session table so far."""
+        time.sleep(1.2)  # backends flush their statistics at most once a second
+        self.cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'talk_calls_session'"
+        )
+        return self.cursor.fetchone()
+
     def closed_loop(self, name: str, path: str, cookies: list[str], *, method="GET", body=None, mode="single", note=""):
         if not (name == "baseline" or self.wanted(name)):
             return
@@ -355,10 +363,14 @@ class Bench:
         if self.warmup:
             self.wrk(path, cookies, method=method, body=body, mode=mode, seconds=self.warmup)
         self.refresh()
+        updates_before = self.session_updates() if method == "PUT" else None
         rss_before = sum(self.meter.worker_rss())
         before = self.meter.sample()
         result = self.wrk(path, cookies, method=method, body=body, mode=mode)
         after = self.meter.sample()
+        if updates_before is not None:
+            updates, hot = (end - start for start, end in zip(updates_before, self.session_updates(), strict=True))
+            note = (note + " " if note else "") + f"HOT updates {hot}/{updates}"
         workers, backends = self.meter.delta(before, after)
         methods = result["methods"]
         responses = sum(entry["responses"] for entry in methods.values()) or 1
