@@ -446,6 +446,7 @@ class Bench:
             )
             after = self.meter.sample()
             workers, backends = self.meter.delta(before, after)
+            busy = (workers + backends) / (wall * (os.cpu_count() or 1))
             latencies = sorted(result.latency * 1000 for result in results)
             p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
             bad = sum(not 200 <= result.status < 300 for result in results)
@@ -464,7 +465,7 @@ class Bench:
                     cpu_ms=(workers + backends) * 1000 / len(results),
                     rss=(rss_before, sum(self.meter.worker_rss())),
                     bad=bad,
-                    note="open loop; p99 "
+                    note=f"open loop; server CPU {busy:.0%} of the machine; p99 "
                     + ", ".join(
                         f"{kind} {sorted(values)[int(len(values) * 0.99)]:.0f} ms"
                         for kind, values in sorted(kinds.items())
@@ -478,6 +479,7 @@ class Bench:
 
     def run(self):
         started = time.monotonic()
+        self.load = [Path("/proc/loadavg").read_text().split()[0], "?"]
         self.setup()
         try:
             first = self.by_size.get(100, self.rooms[0])
@@ -513,6 +515,7 @@ class Bench:
         finally:
             self.teardown()
         self.total_seconds = time.monotonic() - started
+        self.load[1] = Path("/proc/loadavg").read_text().split()[0]
         self.write()
 
     # -- output ---------------------------------------------------------------------------
@@ -566,6 +569,8 @@ class Bench:
             f"- load: wrk -t1 -c{self.connections}, {self.seconds} s per case after {self.warmup} s warm-up; "
             f"cadence steps of {self.cadence_seconds} s",
             f"- set-up (migrate + seed) {self.setup_seconds:.0f} s, whole run {self.total_seconds:.0f} s",
+            f"- machine load (1-minute load average) at the start {self.load[0]}, at the end {self.load[1]}: "
+            "other work on a shared machine slows every wall-clock figure; CPU per request moves less",
         ]
 
     def write(self) -> None:
