@@ -133,17 +133,6 @@ class Actor:
         return attendee.actor_id == self.sessions.guest_id(token)
 
 
-def actor_attendee_filter(actor: Actor, token: str, prefix: str = "attendee__") -> Q | None:
-    """Return the filter of ``actor``'s attendee in room ``token`` (``Actor.owns`` in SQL),
-    on fields under ``prefix``; None for a guest with no actor id recorded for the room."""
-    if actor.is_user:
-        return Q(**{f"{prefix}actor_type": ActorType.USERS, f"{prefix}actor_id": actor.user_id})
-    guest_id = actor.sessions.guest_id(token)
-    if not guest_id:
-        return None
-    return Q(**{f"{prefix}actor_type__in": (ActorType.GUESTS, ActorType.EMAILS), f"{prefix}actor_id": guest_id})
-
-
 @dataclass
 class Participant:
     """An attendee of a room as seen by one request, with the caller's Talk session if any."""

@@ -11,8 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.lookups import Exact
+from django.db.models import Q
 from django.utils import timezone
 
 from .conf import app_settings
@@ -27,7 +26,6 @@ from .constants import (
     Listable,
     LobbyState,
     ParticipantType,
-    Permission,
     ReadOnly,
     RoomType,
     SessionState,
@@ -237,10 +235,6 @@ PEER_ROW_FIELDS = (
 )
 
 
-def _has_bits(field: str, bits: int) -> Exact:
-    return Exact(F(field).bitand(bits), bits)
-
-
 class SessionQuerySet(models.QuerySet):
     def in_call(self):
         # ``> 0`` rather than ``!= 0`` (flags are 0..15): the planner can then use the
@@ -251,25 +245,6 @@ class SessionQuerySet(models.QuerySet):
         """Return the fresh in-call sessions of ``room`` as tuples of ``PEER_ROW_FIELDS``:
         no model instances, one query on the partial index."""
         return self.fresh_in_call(room, now).values_list(*PEER_ROW_FIELDS)
-
-    def may_publish(self, flags: int):
-        """Sessions whose attendee may publish what ``flags`` say (audio, video): the
-        permission rule of ``Attendee.effective_permissions`` in SQL, for ``mask_flags``."""
-        needed = 0
-        if flags & InCallFlag.WITH_AUDIO:
-            needed |= Permission.PUBLISH_AUDIO
-        if flags & InCallFlag.WITH_VIDEO:
-            needed |= Permission.PUBLISH_VIDEO
-        if not needed:
-            return self
-        needed = int(needed)
-        rule = Q(attendee__participant_type__in=MODERATOR_TYPES)
-        rule |= ~Q(attendee__permissions=0) & Q(_has_bits("attendee__permissions", needed))
-        inherited = Q(attendee__permissions=0)
-        rule |= inherited & ~Q(room__default_permissions=0) & Q(_has_bits("room__default_permissions", needed))
-        if instance_default_permissions() & needed == needed:
-            rule |= inherited & Q(room__default_permissions=0)
-        return self.filter(rule)
 
     def fresh(self, now=None):
         return self.filter(last_ping__gte=ping_cutoff(now))
