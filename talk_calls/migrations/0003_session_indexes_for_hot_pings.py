@@ -20,7 +20,7 @@ def reset_fillfactor(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('talk_calls', '0001_initial'),
+        ('talk_calls', '0002_session_user_agent_and_client_address'),
     ]
 
     operations = [
