@@ -573,6 +573,26 @@ class Bench:
             "other work on a shared machine slows every wall-clock figure; CPU per request moves less",
         ]
 
+    def cadence_by_cpu(self) -> str:
+        """Return the cadence case estimated from the closed-loop CPU costs: what a shared
+        machine's noise does to open-loop latency, it does less to CPU per request."""
+
+        def cpu(prefix):
+            return next((row.cpu_ms for row in self.rows if row.case.startswith(prefix) and row.cpu_ms), None)
+
+        ping, room = cpu("PUT /call (ping"), cpu("GET room/")
+        size = max((size for size in self.sizes if size <= 1000), default=None)
+        call = cpu(f"GET /call, {size} in call") if size else None
+        if None in (ping, room, call):
+            return ""
+        per_participant = ping / 5 + (room + call) / 15  # CPU ms per participant per second
+        cores = os.cpu_count() or 1
+        return (
+            f"Cadence by CPU (closed-loop costs, `GET /call` at {size} peers): one participant costs "
+            f"{per_participant:.2f} ms of CPU per second; 1,000 need {per_participant:.2f} cores of {cores}; "
+            f"{cores} cores at 70 % hold about {0.7 * cores * 1000 / per_participant:,.0f}."
+        )
+
     def write(self) -> None:
         lines = ["# Latest `make bench`", "", *self.machine(), "", self.HEADER, *map(self.format_row, self.rows), ""]
         start, end = sum(self.rss_start), sum(getattr(self, "rss_end", []) or [0])
@@ -581,6 +601,7 @@ class Bench:
             lines.append(
                 f"Cadence: held {getattr(self, 'cadence_held', 0)} participants with p99 < {P99_LIMIT_MS:.0f} ms."
             )
+        lines.append(self.cadence_by_cpu())
         lines.append("")
         text = "\n".join(lines)
         print("\n" + text)
