@@ -1,17 +1,21 @@
 """Call state: join, change flags, leave, end (reference sections 3.2-3.4, 4.5, 7).
 
 Every function that changes the room's call takes the room row lock first
-(``lock_room``), then works on attendee and session rows, so call transitions of one
-room are serialised on PostgreSQL (``update_call_flags`` only touches its own session
-row, with a conditional update, and takes no room lock). The
-transitions that race are conditional updates on top of that (``active_since`` set only
-where null, cleared only where set, ``call_flag`` merged with a database-side OR, flags
-changed only where the session is still in the call), and only the request that changed
-the row records the event and sends the signal, after commit.
+(``locking.lock_room``), then works on attendee and session rows, so call transitions of
+one room are serialised on PostgreSQL (``update_call_flags`` only touches its own session
+row, with a conditional update, and takes no room lock). The transitions that race are
+conditional updates on top of that (``active_since`` set only where null, cleared only
+where set, ``call_flag`` merged with a database-side OR, flags changed only where the
+session is still in the call), and only the request that changed the row records the
+event and sends the signal, after commit. Every way a call ends goes through
+``close_call``.
 """
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, Q, Value, When
+from django.db.models import Case, Exists, Expression, F, Q, Value, When
 from django.utils import timezone
 
 from .. import signals
@@ -31,44 +35,23 @@ from ..constants import (
     RoomType,
 )
 from ..constants import RecordingConsent as ConsentSetting
-from ..exceptions import BadRequest, Forbidden, NotFound, RoomNotFound
-from ..models import Attendee, CallNotification, RecordingConsent, Room, Session, instance_default_permissions
+from ..exceptions import BadRequest, CheckForbidden, NotFound
+from ..models import (
+    Attendee,
+    CallEvent,
+    CallNotification,
+    RecordingConsent,
+    Room,
+    Session,
+    instance_default_permissions,
+)
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
+from .locking import lock_room
+from .membership import readd_one_to_one_partners
+from .notifications import mark_processed, ring_on_call_start
 
 #: in_call values that contain IN_CALL (odd numbers 1..15).
 IN_CALL_VALUES = [value for value in range(IN_CALL_FLAGS_MAX + 1) if value & InCallFlag.IN_CALL]
-
-
-#: Room fields a locked re-read copies onto the caller's copy.
-LOCKED_FIELDS = (
-    "type",
-    "active_since",
-    "call_flag",
-    "call_started_by_id",
-    "lobby_state",
-    "lobby_timer",
-    "read_only",
-    "default_permissions",
-    "recording_consent",
-)
-
-
-def lock_room(room: Room, **annotations) -> Room:
-    """Return ``room`` re-read with a row lock (a no-op lock on SQLite); refresh the caller's copy.
-
-    ``annotations`` (expressions) are read in the same query and set on ``room`` too, so a
-    service reads what it must know under the lock without another round trip. Raise
-    ``RoomNotFound`` (404 ``[]``) when the room was deleted since the request found it.
-    """
-    rooms = Room.objects.select_for_update().filter(pk=room.pk)
-    if annotations:
-        rooms = rooms.annotate(**annotations)
-    locked = rooms.first()
-    if locked is None:
-        raise RoomNotFound()
-    for field in (*LOCKED_FIELDS, *annotations):
-        setattr(room, field, getattr(locked, field))
-    return room
 
 
 def mask_flags(flags: int, participant: Participant) -> int:
@@ -82,6 +65,7 @@ def mask_flags(flags: int, participant: Participant) -> int:
 
 
 def fresh_in_call_exists(room: Room, *, exclude_session: Session | None = None, now=None) -> bool:
+    """Return whether a session of ``room`` other than ``exclude_session`` counts as in the call."""
     sessions = Session.objects.fresh_in_call(room, now)
     if exclude_session is not None:
         sessions = sessions.exclude(pk=exclude_session.pk)
@@ -100,8 +84,11 @@ def _set_session_flags(session: Session, flags: int, *, only_if_in_call: bool = 
     return bool(changed)
 
 
-def _disconnect(room: Room, attendee: Attendee, session: Session, *, record: bool = True) -> bool:
-    """Take ``session`` out of the call (room lock held); record ``call_left``; return whether it was in."""
+def disconnect(room: Room, attendee: Attendee, session: Session) -> bool:
+    """Take ``session`` out of the call (room lock held); record ``call_left``; return whether it was in.
+
+    Sends ``participant_left_call`` and ``participants_changed`` on commit when it was in.
+    """
     changed = (
         Session.objects.filter(pk=session.pk)
         .exclude(in_call=InCallFlag.DISCONNECTED)
@@ -110,45 +97,65 @@ def _disconnect(room: Room, attendee: Attendee, session: Session, *, record: boo
     session.in_call = InCallFlag.DISCONNECTED
     if not changed:
         return False
-    if record:
-        record_event(room, CallEventKind.CALL_LEFT, attendee, call_started_at=room.active_since)
+    record_event(room, CallEventKind.CALL_LEFT, attendee, call_started_at=room.active_since)
     send_on_commit(signals.participant_left_call, room, attendee=attendee, session_id=session.session_id)
     participants_changed(room, [session.session_id])
     return True
 
 
-def end_call(room: Room, *, attendee: Attendee | None = None, now=None):
-    """End the room's call if it runs (room lock held); return the CallEvent, or None if it did not run.
+def _take_everyone_out(room: Room) -> list[str]:
+    """Set every session of the room still flagged in the call to 0 (one update); return their ids."""
+    in_call = Session.objects.filter(room=room).in_call()
+    session_ids = list(in_call.values_list("session_id", flat=True))
+    if session_ids:
+        in_call.update(in_call=InCallFlag.DISCONNECTED)
+    return session_ids
 
-    Conditional reset: only the request that clears ``active_since`` records ``call_ended``
-    (or ``call_missed``) and sends ``call_ended``. Sessions still flagged in the call (ones
-    that stopped pinging, so nobody counts them) are taken out of it in one update, without
+
+def close_call(
+    room: Room, *, attendee: Attendee | None = None, for_everyone: bool = False, started_before=None, now=None
+) -> CallEvent | None:
+    """Close the room's call (room lock held); return the CallEvent, or None when another request did.
+
+    The one way a call ends. Conditional reset: only the request that clears
+    ``active_since`` (of a call started at or before ``started_before``, if given) records
+    the event (``call_ended_everyone`` with ``for_everyone``, else ``call_ended`` or
+    ``call_missed``, actor ``attendee`` or the system) and sends ``call_ended``. Sessions
+    still flagged in the call (with ``for_everyone``, every one; otherwise the ones that
+    stopped pinging, which nobody counts) are taken out in one update without
     ``call_left``: no session says "in the call" while the room has none (known problems
-    section 3, property 2), and a client that comes back starts a new call.
+    section 3, property 2). Sends ``participants_changed`` for them on commit.
     """
     now = now or timezone.now()
     started_at = room.active_since
-    changed = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
-        active_since=None, call_flag=0, call_started_by=None, last_activity=now
-    )
+    running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
+    if started_before is not None:
+        running = running.filter(active_since__lte=started_before)
+    won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
+    if not won and for_everyone:
+        return None
     room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
-    left_behind = Session.objects.filter(room=room).in_call()
-    left_behind_ids = list(left_behind.values_list("session_id", flat=True))
-    if left_behind_ids:
-        left_behind.update(in_call=InCallFlag.DISCONNECTED)
-        participants_changed(room, left_behind_ids)
-    if not changed:
+    session_ids = _take_everyone_out(room)
+    if not won:
+        # A call flag left without a call (the ended call's flags) is cleared all the same.
         Room.objects.filter(pk=room.pk).exclude(call_flag=0).update(call_flag=0)
+        if session_ids:
+            participants_changed(room, session_ids)
         return None
     summary = call_summary(room, started_at, now)
-    event = record_event(
-        room, ended_kind(room, summary), attendee, parameters=summary, call_started_at=started_at, now=now
-    )
-    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=False, event=event)
+    kind = CallEventKind.CALL_ENDED_EVERYONE if for_everyone else ended_kind(room, summary)
+    event = record_event(room, kind, attendee, parameters=summary, call_started_at=started_at, now=now)
+    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=for_everyone, event=event)
+    participants_changed(room, session_ids)
     return event
 
 
-def end_call_if_empty(room: Room, *, attendee: Attendee | None = None, now=None):
+def end_call(room: Room, *, attendee: Attendee | None = None, now=None) -> CallEvent | None:
+    """End the room's call if it runs (room lock held); return the CallEvent, or None if it did not run."""
+    return close_call(room, attendee=attendee, now=now)
+
+
+def end_call_if_empty(room: Room, *, attendee: Attendee | None = None, now=None) -> CallEvent | None:
     """End the call when no fresh session remains in it (room lock held); return the event or None."""
     if room.active_since is None and not room.call_flag:
         return None
@@ -165,6 +172,156 @@ def recording_consent_required(room: Room) -> bool:
     return setting == ConsentSetting.OPTIONAL and room.recording_consent == ConsentSetting.REQUIRED
 
 
+@dataclass
+class _Join:
+    """One join of a session into a room's call, as checked under the room lock."""
+
+    participant: Participant
+    room: Room
+    session: Session
+    now: datetime
+    requested: int
+    masked: int
+    old_flags: int
+    others_in_call: bool
+    #: Whether the caller has ringing rows of this room to mark processed.
+    ringing: bool
+    started: bool = False
+
+    @property
+    def attendee(self) -> Attendee:
+        return self.participant.attendee
+
+    @property
+    def starting(self) -> bool:
+        """Whether the session enters the call (rather than changing its flags in it)."""
+        return self.old_flags == InCallFlag.DISCONNECTED and self.masked != InCallFlag.DISCONNECTED
+
+    @property
+    def first_in(self) -> bool:
+        """Whether nobody fresh is in the call this session enters: it starts a call."""
+        return self.starting and not self.others_in_call
+
+
+def _check_join(participant: Participant, session: Session, requested: int) -> _Join:
+    """Lock the room and check the join: ``BadRequest("type")`` for rooms without calls,
+    ``NotFound()`` for a session that ended meanwhile, ``CheckForbidden`` (data []) when the
+    join would start a call the participant may not start (reference section 3.9)."""
+    room = lock_room(participant.room)
+    if room.type in NO_CALL_ROOM_TYPES:
+        raise BadRequest("type")
+    now = timezone.now()
+    # One read once the lock is held (a statement that waited for the lock still reads
+    # other rows as they were when it started): the session's flags, whether others are
+    # in the call, whether the caller has ringing rows to mark processed.
+    state = (
+        Session.objects.filter(pk=session.pk)
+        .annotate(
+            others_in_call=Exists(Session.objects.fresh_in_call(room, now).exclude(pk=session.pk)),
+            ringing=Exists(
+                CallNotification.objects.filter(room=room, attendee=participant.attendee, processed_at__isnull=True)
+            ),
+        )
+        .values_list("in_call", "others_in_call", "ringing")
+        .first()
+    )
+    if state is None:  # the session ended while this request waited for the lock
+        raise NotFound()
+    session.in_call, others_in_call, ringing = state
+    join = _Join(
+        participant=participant,
+        room=room,
+        session=session,
+        now=now,
+        requested=requested,
+        masked=mask_flags(requested, participant),
+        # Flags of a session while no call runs are left over from an ended call: this
+        # join starts one (permission check, ``call_started``), it does not update flags.
+        old_flags=session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED,
+        others_in_call=others_in_call,
+        ringing=ringing,
+    )
+    if join.first_in and not participant.can_start_call():
+        raise CheckForbidden()
+    return join
+
+
+def _start_or_join(join: _Join, *, silent: bool, recording_consent: bool) -> None:
+    """Store the join (room lock held): consent row, session flags, ``call_flag``, the call's
+    start (conditional) and its history row (``call_started`` or ``call_joined``)."""
+    room, attendee, now = join.room, join.attendee, join.now
+    if recording_consent and app_settings.RECORDING_CONSENT != ConsentSetting.NOT_REQUIRED:
+        RecordingConsent.objects.create(
+            room=room, actor_type=attendee.actor_type, actor_id=attendee.actor_id, created_at=now
+        )
+    _store_flags(join)
+    if join.starting:
+        kind = CallEventKind.CALL_STARTED if join.started or not join.others_in_call else CallEventKind.CALL_JOINED
+        parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
+        record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
+
+
+def _store_flags(join: _Join) -> None:
+    """Write the session's flags, the attendee's ``last_joined_call``, the room's ``call_flag``
+    and, for the request that wins the conditional update, the call's start."""
+    room, attendee, now = join.room, join.attendee, join.now
+    if join.first_in and room.active_since is not None:
+        # Nobody fresh is left in a call the room still shows: close it, so this join
+        # starts a new call instead of joining a ghost one.
+        end_call(room, now=now)
+    _set_session_flags(join.session, join.masked)
+    if join.masked != InCallFlag.DISCONNECTED:
+        Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
+        attendee.last_joined_call = now
+    # One update, and only when something changes: merge the flags, and start the call
+    # where none runs (the room lock makes "none runs" the state read above; the update
+    # stays conditional anyway).
+    no_call = Q(active_since__isnull=True)
+    changes: dict[str, Expression] = {}
+    if room.call_flag | join.requested != room.call_flag:
+        changes["call_flag"] = F("call_flag").bitor(join.requested)
+    if room.active_since is None:
+        changes.update(
+            active_since=Case(When(no_call, then=Value(now)), default=F("active_since")),
+            call_started_by=Case(
+                When(no_call, then=Value(attendee.pk)),
+                default=F("call_started_by"),
+                output_field=Room._meta.get_field("call_started_by").target_field,
+            ),
+            last_activity=Case(When(no_call, then=Value(now)), default=F("last_activity")),
+        )
+    if changes:
+        Room.objects.filter(pk=room.pk).update(**changes)
+    room.call_flag |= join.requested
+    join.started = room.active_since is None
+    if join.started:
+        room.active_since, room.call_started_by_id = now, attendee.pk
+
+
+def _announce_join(join: _Join, *, silent: bool, silent_for) -> None:
+    """Ring on start, mark the caller's own ringing processed, send the join's signals on commit."""
+    room, attendee, session, now = join.room, join.attendee, join.session, join.now
+    if join.started:
+        if not silent:
+            ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
+        send_on_commit(signals.call_started, room, attendee=attendee, flags=join.requested, silent=silent)
+    if join.ringing and join.masked != InCallFlag.DISCONNECTED and not (join.started and not silent):
+        # (A call start that rings has just marked every pending row of the room processed.)
+        mark_processed(room, attendee, now=now)
+    if join.starting:
+        send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=join.masked)
+    elif join.old_flags != join.masked:
+        send_on_commit(
+            signals.participant_flags_changed,
+            room,
+            attendee=attendee,
+            session=session,
+            old_flags=join.old_flags,
+            flags=join.masked,
+        )
+    participants_changed(room, [session.session_id])
+
+
 def join_call(
     participant: Participant,
     *,
@@ -173,23 +330,20 @@ def join_call(
     silent_for: list[str] | tuple = (),
     recording_consent: bool = False,
 ) -> None:
-    """Put the caller's session in the call (reference section 3.2 steps 3-8).
+    """Put the caller's session in the call (reference section 3.2 steps 3-8): check,
+    start or join, announce.
 
     In the reference's order: raise ``BadRequest("consent")`` when recording consent is
     required and not given; re-add a one-to-one partner who left; raise ``NotFound()``
-    (data null) when the caller has no Talk session; then lock the room, raise
-    ``BadRequest("type")`` for rooms without calls and ``Forbidden`` (data []) when the
-    join would start a call the participant may not start (section 3.9). Store one
-    RecordingConsent row per consenting join (while consent is configured). Record
-    ``call_started`` (the request that sets ``active_since``; it also becomes the room's
-    ``call_started_by``) or ``call_joined``; merge the unmasked ``flags`` into
-    ``call_flag`` with a database-side OR; ring on start (``services.notifications``);
-    mark the caller's own ringing processed. Sends ``call_started`` /
-    ``participant_joined_call`` / ``participant_flags_changed`` on commit.
+    (data null) when the caller has no Talk session; then lock the room and check
+    (``_check_join``). Store one RecordingConsent row per consenting join (while consent
+    is configured). Record ``call_started`` (the request that sets ``active_since``; it
+    also becomes the room's ``call_started_by``) or ``call_joined``; merge the unmasked
+    ``flags`` into ``call_flag`` with a database-side OR; ring on start
+    (``notifications.ring_on_call_start``); mark the caller's own ringing processed.
+    Sends ``call_started`` / ``participant_joined_call`` / ``participant_flags_changed``
+    on commit.
     """
-    from . import notifications
-    from .rooms import readd_one_to_one_partners
-
     room = participant.room
     if not recording_consent and recording_consent_required(room):
         raise BadRequest("consent")
@@ -198,93 +352,10 @@ def join_call(
     if session is None:
         raise NotFound()
     requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
-    attendee = participant.attendee
     with transaction.atomic():
-        room = lock_room(participant.room)
-        if room.type in NO_CALL_ROOM_TYPES:
-            raise BadRequest("type")
-        now = timezone.now()
-        # One read once the lock is held (a statement that waited for the lock still reads
-        # other rows as they were when it started): the session's flags, whether others
-        # are in the call, whether the caller has ringing rows to mark processed.
-        state = (
-            Session.objects.filter(pk=session.pk)
-            .annotate(
-                others_in_call=Exists(Session.objects.fresh_in_call(room, now).exclude(pk=session.pk)),
-                ringing=Exists(
-                    CallNotification.objects.filter(room=room, attendee=attendee, processed_at__isnull=True)
-                ),
-            )
-            .values_list("in_call", "others_in_call", "ringing")
-            .first()
-        )
-        if state is None:  # the session ended while this request waited for the lock
-            raise NotFound()
-        session.in_call, others_in_call, ringing = state
-        # Flags of a session while no call runs are left over from an ended call: this
-        # join starts one (permission check, ``call_started``), it does not update flags.
-        old_flags = session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED
-        masked = mask_flags(requested, participant)
-        starting = old_flags == InCallFlag.DISCONNECTED and masked != InCallFlag.DISCONNECTED
-        if starting and not others_in_call and not participant.can_start_call():
-            raise Forbidden()
-        if recording_consent and app_settings.RECORDING_CONSENT != ConsentSetting.NOT_REQUIRED:
-            RecordingConsent.objects.create(
-                room=room, actor_type=attendee.actor_type, actor_id=attendee.actor_id, created_at=now
-            )
-        if starting and not others_in_call and room.active_since is not None:
-            # Nobody fresh is left in a call the room still shows: close it, so this join
-            # starts a new call instead of joining a ghost one.
-            end_call(room, now=now)
-        _set_session_flags(session, masked)
-        if masked != InCallFlag.DISCONNECTED:
-            Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
-            attendee.last_joined_call = now
-        # One update: merge the flags, and start the call where none runs (the room lock
-        # makes "none runs" the state read above; the update stays conditional anyway).
-        no_call = Q(active_since__isnull=True)
-        changes = {}
-        if room.call_flag | requested != room.call_flag:
-            changes["call_flag"] = F("call_flag").bitor(requested)
-        if room.active_since is None:
-            changes.update(
-                active_since=Case(When(no_call, then=Value(now)), default=F("active_since")),
-                call_started_by=Case(
-                    When(no_call, then=Value(attendee.pk)),
-                    default=F("call_started_by"),
-                    output_field=Room._meta.get_field("call_started_by").target_field,
-                ),
-                last_activity=Case(When(no_call, then=Value(now)), default=F("last_activity")),
-            )
-        if changes:
-            Room.objects.filter(pk=room.pk).update(**changes)
-        room.call_flag |= requested
-        started = room.active_since is None
-        if started:
-            room.active_since, room.call_started_by_id = now, attendee.pk
-        if starting:
-            kind = CallEventKind.CALL_STARTED if started or not others_in_call else CallEventKind.CALL_JOINED
-            parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
-            record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
-        if started:
-            if not silent:
-                notifications.ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
-            send_on_commit(signals.call_started, room, attendee=attendee, flags=requested, silent=silent)
-        if ringing and masked != InCallFlag.DISCONNECTED and not (started and not silent):
-            # (A call start that rings has just marked every pending row of the room processed.)
-            notifications.mark_processed(room, attendee, now=now)
-        if starting:
-            send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=masked)
-        elif old_flags != masked:
-            send_on_commit(
-                signals.participant_flags_changed,
-                room,
-                attendee=attendee,
-                session=session,
-                old_flags=old_flags,
-                flags=masked,
-            )
-        participants_changed(room, [session.session_id])
+        join = _check_join(participant, session, requested)
+        _start_or_join(join, silent=silent, recording_consent=recording_consent)
+        _announce_join(join, silent=silent, silent_for=silent_for)
 
 
 def _publish_bits(flags: int) -> int:
@@ -367,14 +438,16 @@ def ping_call(token: str, actor: Actor, *, flags: int) -> bool:
 def update_call_flags(participant: Participant, *, flags: int) -> None:
     """Change the flags of a session that is in the call (reference section 3.3).
 
-    Raise ``BadRequest()`` (data null) when the session is not in the call or ``flags``
-    lack IN_CALL. The update is conditional on the session still being in the call, so a
+    Raise ``NotFound()`` (data null) when the caller has no Talk session, ``BadRequest()``
+    (data null) when the session is not in the call or ``flags`` lack IN_CALL. The update is conditional on the session still being in the call, so a
     racing leave or end-for-everyone is never undone. The room's ``call_flag`` is not
     touched (reference). Sends ``participant_flags_changed`` and ``participants_changed``
     on commit when the flags changed; a call that changes nothing but ``last_ping`` sends
     no signal (as ``ping_call``).
     """
     session = participant.session
+    if session is None:
+        raise NotFound()
     if not flags & InCallFlag.IN_CALL:
         raise BadRequest()
     masked = mask_flags(flags, participant)
@@ -405,13 +478,19 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
     the call for everyone (one bulk update, one ``call_ended_everyone``); a loser, or a
     non-moderator, leaves normally: ``call_left``, then ``call_ended``/``call_missed`` when
     no fresh session remains. A leave from a session not in the call still closes a call
-    nobody fresh is in.
+    nobody fresh is in. Raise ``NotFound()`` (data null) when the caller has no Talk session.
     """
+    if participant.session is None:
+        raise NotFound()
     with transaction.atomic():
         room = lock_room(participant.room)
-        if end_for_all and participant.is_moderator and _end_for_everyone(room, attendee=participant.attendee):
+        if (
+            end_for_all
+            and participant.is_moderator
+            and close_call(room, attendee=participant.attendee, for_everyone=True) is not None
+        ):
             return
-        _disconnect(room, participant.attendee, participant.session)
+        disconnect(room, participant.attendee, participant.session)
         end_call_if_empty(room, attendee=participant.attendee)
 
 
@@ -425,43 +504,12 @@ def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None, start
     """
     with transaction.atomic():
         lock_room(room)
-        return _end_for_everyone(room, attendee=attendee, started_before=started_before)
-
-
-def _end_for_everyone(room: Room, *, attendee: Attendee | None = None, started_before=None) -> bool:
-    """``end_call_for_everyone`` with the room lock already held."""
-    now = timezone.now()
-    started_at = room.active_since
-    running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
-    if started_before is not None:
-        running = running.filter(active_since__lte=started_before)
-    won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
-    if not won:
-        return False
-    room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
-    in_call = Session.objects.filter(room=room).in_call()
-    session_ids = list(in_call.values_list("session_id", flat=True))
-    in_call.update(in_call=InCallFlag.DISCONNECTED)
-    summary = call_summary(room, started_at, now)
-    event = record_event(
-        room,
-        CallEventKind.CALL_ENDED_EVERYONE,
-        attendee,
-        parameters=summary,
-        call_started_at=started_at,
-        now=now,
-    )
-    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=True, event=event)
-    participants_changed(room, session_ids)
-    return True
+        event = close_call(room, attendee=attendee, for_everyone=True, started_before=started_before)
+        return event is not None
 
 
 def end_expired_calls(*, now=None) -> int:
     """End for everyone, with the system actor, every call older than ``MAX_CALL_DURATION``; return how many."""
-    from datetime import timedelta
-
-    from ..conf import app_settings
-
     limit = app_settings.MAX_CALL_DURATION
     if not limit or limit <= 0:
         return 0

@@ -13,9 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from talk_calls.constants import InCallFlag
 from talk_calls.models import CallNotification, Session
-from tests.call_helpers import in_call, in_room
 from tests.factories import AttendeeFactory, RoomFactory, SessionFactory
-from tests.ocs import call_url, ocs_data, room_url
+from tests.helpers import call_url, in_call, in_room, ocs_data, room_url
 
 # Without the test case's wrapping transaction, a service's atomic block is the outermost
 # one, as in production: the counts are the statements a real request sends.
