@@ -2,7 +2,8 @@
 
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
-guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware.
+guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E020 bad
+STUN_SERVERS or TURN_SERVERS.
 """
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .signaling import ice
 
 _INT_RANGES = {
     "START_CALLS": (0, 3),
@@ -75,6 +77,8 @@ def check_settings(app_configs=None, **kwargs):
     name = value.get("GUEST_USERS_GROUP", "guest_app")
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    for message in ice.configuration_errors():
+        errors.append(Error(message, hint="See talk_calls/signaling/ice.py.", id="talk_calls.E020"))
     return errors
 
 

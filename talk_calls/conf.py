@@ -16,6 +16,11 @@ DEFAULTS = {
     "SESSION_KILL_TIMEOUT": 100,
     "MAX_CALL_DURATION": 0,
     "GUEST_USERS_GROUP": "guest_app",
+    # Internal signaling (talk-signaling section D): "host:port" strings, and dicts
+    # {"server": "host:port", "secret": ..., "schemes": "turn", "protocols": "udp,tcp"}
+    # (or a fixed "username"/"password" instead of "secret").
+    "STUN_SERVERS": [],
+    "TURN_SERVERS": [],
 }
 
 

@@ -1,0 +1,12 @@
+"""Signaling: what lets Talk clients set up WebRTC calls through this app (talk-signaling.md).
+
+- ``tickets``: the v1 signaling ticket of ``helloAuthParams["1.0"]``.
+- ``ice``: STUN and TURN servers with TURN REST credentials.
+- ``config``: the ``GET signaling/settings`` payload, per signaling mode.
+- ``relay``: internal signaling over the Channels layer: one channel per Talk session,
+  one group per room, the long-poll wait.
+- ``messages``: the rules of ``POST signaling/{token}`` (sender, recipient, control, SDP, limits).
+- ``receivers``: every ``participants_changed`` wakes the room's waiting polls.
+
+Views live in ``views/signaling.py``; the call page in ``views/call_page.py``.
+"""
