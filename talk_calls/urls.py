@@ -12,6 +12,7 @@ from .views.base import OCSNotFoundView
 from .views.calls import CallView, DialOutView, DownloadView, NotificationStateView, RingView
 from .views.cloud import CapabilitiesView, CurrentUserView
 from .views.sessions import ActiveParticipantView
+from .views.signaling import SignalingSettingsView, signaling_view
 
 app_name = "talk_calls"
 
@@ -70,11 +71,20 @@ call_patterns = [
     re_path(rf"{V4}call/{TOKEN}/download$", DownloadView.as_view(), name="call-download"),
 ]
 
+V3_SIGNALING = r"^ocs/v2\.php/apps/spreed/api/v3/signaling/"
+
+# Fixed routes first: "settings" and "backend" also match the token pattern (talk-signaling 0).
+signaling_patterns = [
+    re_path(rf"{V3_SIGNALING}settings$", SignalingSettingsView.as_view(), name="signaling-settings"),
+    re_path(rf"{V3_SIGNALING}{TOKEN}$", signaling_view, name="signaling"),
+]
+
 urlpatterns = [
     *cloud_patterns,
     *session_patterns,
     *room_patterns,
     *call_patterns,
+    *signaling_patterns,
     # Keep last: every unmatched /ocs/ path is an OCS 404.
     re_path(r"^ocs/", OCSNotFoundView.as_view(), name="ocs-not-found"),
 ]
