@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..access import Actor
 from ..constants import ActorType
-from ..models import Attendee, Room, Session
+from ..models import Room, Session
 from ..services.sessions import touch_session
 
 #: Sessions pinged within this many seconds are listed in ``usersInRoom`` (reference: 40 s).
@@ -69,7 +69,7 @@ def users_in_room(room: Room, *, pinged_at) -> list[dict]:
     return [user_entry(session, room) for session in sessions]
 
 
-def finish(session: Session, actor: Actor, messages: list[str]) -> tuple[list, int]:
+def finish(session: Session, messages: list[str]) -> tuple[list, int]:
     """Return ``(data, status)`` of the answer after the wait (reference A5 step 5)."""
     entries: list = [{"type": "message", "data": text} for text in messages]
     current = Session.objects.select_related("room").filter(pk=session.pk).first()
@@ -79,11 +79,10 @@ def finish(session: Session, actor: Actor, messages: list[str]) -> tuple[list, i
             {"type": "usersInRoom", "data": users_in_room(current.room, pinged_at=session.last_ping)},
         ], 200
     entries.append(empty_users())
-    return entries, 409 if still_attendee(session, actor) else 404
+    return entries, 409 if replaced(session) else 404
 
 
-def still_attendee(session: Session, actor: Actor) -> bool:
-    """Return whether a logged-in caller whose session was replaced is still an attendee of the room."""
-    if not actor.is_user:
-        return False
-    return Attendee.objects.filter(room_id=session.room_id, actor_type=ActorType.USERS, actor_id=actor.user_id).exists()
+def replaced(session: Session) -> bool:
+    """Return whether the attendee of a vanished session holds another one in the room (409),
+    the reference's "duplicate session"; a session that left or was removed answers 404."""
+    return Session.objects.filter(room_id=session.room_id, attendee_id=session.attendee_id).exists()

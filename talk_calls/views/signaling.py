@@ -95,7 +95,7 @@ class SignalingPullView(OCSView):
     def answer(self, messages: list[str]):
         """Return the finished response after the wait (its own OCS error handling)."""
         try:
-            data, status = pull.finish(self.session, self.actor, messages)
+            data, status = pull.finish(self.session, messages)
             response = Response(data, status=status)
         except Exception as exc:  # noqa: BLE001 - the OCS handler answers or re-raises, as in dispatch()
             response = self.handle_exception(exc)
