@@ -1,5 +1,5 @@
 # talk_calls: two commands do everything.
-#   make demo   start the demo server on http://127.0.0.1:8000 with fresh demo data
+#   make demo   start the demo server (uvicorn, ASGI) on http://127.0.0.1:8000 with fresh demo data
 #   make test   run the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
@@ -11,6 +11,8 @@ DJANGO_SPEC ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/talk_calls
 PYTEST_ARGS ?=
 DEMO_ADDR ?= 127.0.0.1:8000
+DEMO_HOST = $(firstword $(subst :, ,$(DEMO_ADDR)))
+DEMO_PORT = $(lastword $(subst :, ,$(DEMO_ADDR)))
 BIN := $(VENV)/bin
 
 .PHONY: demo test test-sqlite test-postgres venv lint services clean
@@ -28,8 +30,9 @@ services:
 
 demo: venv
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo
-	$(BIN)/python manage.py runserver $(DEMO_ADDR)
+	$(BIN)/python manage.py demo --base-url http://$(DEMO_ADDR)
+	@echo "Serving under ASGI (uvicorn): long signaling polls never block other requests."
+	$(BIN)/python -m uvicorn project.asgi:application --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 test: venv services
 	$(BIN)/python -c "import django, sys; print('Python', sys.version.split()[0], 'Django', django.get_version())"

@@ -97,3 +97,20 @@ async def later(coro_fn, delay=0.05):
 def short_polls(monkeypatch):
     """Polls wait 1 s instead of 30 s."""
     monkeypatch.setattr(signaling_views, "PULL_TIMEOUT", 1)
+
+
+@pytest.fixture
+def redis_layer(settings):
+    """Use channels-redis on the machine's Redis, under a key prefix of this test's own."""
+    from .servers import flush_prefix, require_redis, unique_prefix
+
+    url = require_redis()
+    prefix = unique_prefix()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": url, "socket_timeout": 15}], "prefix": prefix, "expiry": 300},
+        }
+    }
+    yield prefix
+    flush_prefix(prefix)

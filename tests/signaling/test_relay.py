@@ -30,7 +30,15 @@ def two(transactional_db):
     return room, alice.user, bob.user
 
 
-def test_a_message_reaches_the_waiting_poll_at_once_with_from_stamped(two, short_polls):
+@pytest.fixture(params=["in-memory", "redis"])
+def layer(request):
+    """Run a test on the in-memory layer and on channels-redis."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_layer")
+    return request.param
+
+
+def test_a_message_reaches_the_waiting_poll_at_once_with_from_stamped(two, short_polls, layer):
     room, alice, bob = two
 
     async def scenario():

@@ -92,7 +92,10 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_each_kind_of_participant_change_wakes_a_waiting_poll(transactional_db, change):
+@pytest.mark.parametrize("layer", ["in-memory", "redis"])
+def test_each_kind_of_participant_change_wakes_a_waiting_poll(transactional_db, change, layer, request):
+    if layer == "redis":
+        request.getfixturevalue("redis_layer")
     room = RoomFactory(public=True)
     alice = AttendeeFactory(room=room, owner=True)
     bob = AttendeeFactory(room=room)
