@@ -76,6 +76,8 @@ V3_SIGNALING = r"^ocs/v2\.php/apps/spreed/api/v3/signaling/"
 # Fixed routes first: "settings" and "backend" also match the token pattern (talk-signaling 0).
 signaling_patterns = [
     re_path(rf"{V3_SIGNALING}settings$", SignalingSettingsView.as_view(), name="signaling-settings"),
+    # Not tokens: the HPB's backend endpoint and the admin's welcome probe (external signaling).
+    re_path(rf"{V3_SIGNALING}(?:backend|welcome/.*)$", OCSNotFoundView.as_view(), name="signaling-reserved"),
     re_path(rf"{V3_SIGNALING}{TOKEN}$", signaling_view, name="signaling"),
 ]
 

@@ -6,7 +6,9 @@
 - ``relay``: internal signaling over the Channels layer: one channel per Talk session,
   one group per room, the long-poll wait.
 - ``messages``: the rules of ``POST signaling/{token}`` (sender, recipient, control, SDP, limits).
-- ``receivers``: every ``participants_changed`` wakes the room's waiting polls.
+- ``pull``: the database steps of a poll, around the wait.
 
-Views live in ``views/signaling.py``; the call page in ``views/call_page.py``.
+Views live in ``views/signaling.py``; ``talk_calls.receivers`` turns every
+``participants_changed`` into a wake-up of the room's polls; the call page is
+``views/call_page.py``.
 """

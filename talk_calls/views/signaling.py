@@ -11,7 +11,7 @@ host's ``ATOMIC_REQUESTS`` cannot wrap an async view).
 
 import re
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
@@ -106,6 +106,26 @@ class SignalingPullView(OCSView):
 send_view = SignalingSendView.as_view()
 
 
+def release_request_thread() -> None:
+    """Let the idle thread Django's ASGI handler keeps for this request end during the wait.
+
+    Django runs each request's synchronous parts (its middleware, our two steps) on one
+    thread of the request's own, kept until the request ends: 1,000 waiting polls would
+    park 1,000 threads (about 170 kB each). Nothing runs on it while the poll waits, so
+    shut its executor down; the next synchronous step gets a fresh thread (asgiref creates
+    one per context on demand) that the handler ends with the request. Uses asgiref's
+    per-context executor map; if that ever changes, the thread simply stays.
+    """
+    contexts = getattr(SyncToAsync, "thread_sensitive_context", None)
+    executors = getattr(SyncToAsync, "context_to_thread_executor", None)
+    context = contexts.get(None) if contexts is not None else None
+    if context is None or executors is None or getattr(context, "_executor", None) is not None:
+        return  # no per-request thread, or one its owner manages
+    executor = executors.pop(context, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
 @csrf_exempt
 @transaction.non_atomic_requests
 async def signaling_view(request, token):
@@ -119,6 +139,7 @@ async def signaling_view(request, token):
     if session is None:
         return response
     await relay.join_group(session.room_id, session.session_id)
+    release_request_thread()
     messages, _refreshed = await relay.wait(session.session_id, timeout=PULL_TIMEOUT)
     response = await sync_to_async(view.answer)(messages)
     if response.status_code in (404, 409):

@@ -104,3 +104,9 @@ def test_capabilities_announce_signaling_v3_and_the_signaling_config(db):
     assert "signaling-v3" in spreed["features"]
     assert spreed["config"]["signaling"]["session-ping-limit"] == 200
     assert "hello-v2-token-key" in spreed["config"]["signaling"]
+
+
+@pytest.mark.parametrize("path", ["backend", "welcome/1"])
+def test_the_reserved_words_are_not_rooms(db, path):
+    response = OCSClient().post(f"/ocs/v2.php/apps/spreed/api/v3/signaling/{path}")
+    assert response.status_code == 404 and ocs_data(response) == []
