@@ -8,6 +8,7 @@ and services share them.
 """
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -135,6 +136,28 @@ class TalkSessionMap:
         if len(key) > SESSION_KEY_MAX_LENGTH:
             key = hashlib.sha256(key.encode()).hexdigest()
         return key
+
+
+def _ip_or_none(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_device(request) -> dict:
+    """Return ``user_agent`` and ``client_address`` of ``request`` for the joining session.
+
+    The address is ``REMOTE_ADDR``, or, when ``CLIENT_ADDRESS_HEADER`` names a header a
+    trusted proxy sets, the last address in it (the one that proxy added); values that
+    are no IP address count as none.
+    """
+    meta = request.META
+    address = _ip_or_none(meta.get("REMOTE_ADDR", ""))
+    header = app_settings.CLIENT_ADDRESS_HEADER
+    if header and meta.get(header):
+        address = _ip_or_none(meta[header].split(",")[-1]) or address
+    return {"user_agent": meta.get("HTTP_USER_AGENT", "")[:255], "client_address": address}
 
 
 @dataclass

@@ -77,6 +77,15 @@ def check_settings(app_configs=None, **kwargs):
     name = value.get("GUEST_USERS_GROUP", "guest_app")
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    header = value.get("CLIENT_ADDRESS_HEADER")
+    if header is not None and not (isinstance(header, str) and header.startswith("HTTP_")):
+        errors.append(
+            Error(
+                f"TALK_CALLS['CLIENT_ADDRESS_HEADER'] must be a request.META header key or None, not {header!r}.",
+                hint="For example 'HTTP_X_FORWARDED_FOR', set only behind a proxy that writes that header.",
+                id="talk_calls.E010",
+            )
+        )
     for message in ice.configuration_errors():
         errors.append(Error(message, hint="See talk_calls/signaling/ice.py.", id="talk_calls.E020"))
     return errors
