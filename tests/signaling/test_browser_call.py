@@ -68,7 +68,15 @@ def open_page(browser, server, username=None):
         page.goto(f"{server}/call/{TOKEN}/")
         page.fill("#guest-name", "Gina Guest")
     page.click("#join-call")
-    page.wait_for_selector("#controls:not([hidden])")
+    try:
+        # A join is a login, a room join, the camera and the call join: allow for a loaded machine.
+        page.wait_for_selector("#controls:not([hidden]), #error:not([hidden])", timeout=45_000)
+    except Exception:
+        screenshot(page, f"call-join-timeout-{username or 'guest'}")
+        raise AssertionError(f"{username or 'guest'} still joining; status: {page.inner_text('#status')}")
+    if page.is_visible("#error"):
+        screenshot(page, f"call-join-failed-{username or 'guest'}")
+        raise AssertionError(f"{username or 'guest'} could not join: {page.inner_text('#error')}")
     return page
 
 
