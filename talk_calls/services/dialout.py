@@ -12,7 +12,7 @@ from ..constants import ActorType
 from ..exceptions import BadRequest, NotFound, NotImplementedError_
 from ..models import Attendee, Session
 from ..sip import DialOutError, DialOutRequest, get_dialout_backend
-from .calls import lock_room
+from .locking import lock_room
 
 
 def dial_out(participant: Participant, attendee_id: int) -> str:

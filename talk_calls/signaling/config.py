@@ -7,6 +7,7 @@ to ``MODE_FIELDS`` and answers ``external`` from ``signaling_mode()`` when one i
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from .ice import stun_servers, turn_servers
 from .tickets import make_ticket
@@ -38,7 +39,7 @@ MODE_FIELDS: dict[str, Callable[..., dict]] = {INTERNAL: internal_fields}
 def settings_payload(*, user_id: str | None, room) -> dict:
     """Return the settings of ``room`` (or None: no token given) for ``user_id`` (None: a guest)."""
     mode = signaling_mode()
-    payload = {"signalingMode": mode, "userId": user_id}
+    payload: dict[str, Any] = {"signalingMode": mode, "userId": user_id}
     payload.update(MODE_FIELDS[mode](user_id=user_id, room=room))
     payload.update(
         {

@@ -13,13 +13,14 @@ import time
 
 from django.conf import settings
 from django.utils.crypto import get_random_string
+from django.utils.encoding import force_bytes
 
 #: Keeps this secret apart from every other use of SECRET_KEY.
 SALT = "talk_calls.signaling.ticket"
 
 
 def _secret() -> bytes:
-    return hashlib.sha256(f"{SALT}:{settings.SECRET_KEY}".encode()).digest()
+    return hashlib.sha256(SALT.encode() + b":" + force_bytes(settings.SECRET_KEY)).digest()
 
 
 def _sign(text: str) -> str:

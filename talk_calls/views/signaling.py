@@ -14,12 +14,12 @@ import re
 from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.response import Response
 
 from ..access import Actor, find_room
 from ..constants import TOKEN_PATTERN
 from ..exceptions import NotFound, RoomNotFound
 from ..models import Session, kill_cutoff
+from ..renderers import OCSResponse
 from ..signaling import messages as rules
 from ..signaling import pull, relay
 from ..signaling.config import INTERNAL, settings_payload, signaling_mode
@@ -45,7 +45,7 @@ class SignalingSettingsView(OCSView):
                 room = None
             if room is None:
                 raise NotFound()
-        return Response(settings_payload(user_id=actor.user_id, room=room))
+        return OCSResponse(settings_payload(user_id=actor.user_id, room=room))
 
 
 class SignalingSendView(OCSView):
@@ -53,11 +53,11 @@ class SignalingSendView(OCSView):
 
     def post(self, request, token):
         if signaling_mode() != INTERNAL:
-            return Response(DISABLED, status=400)
+            return OCSResponse(DISABLED, status=400)
         items = rules.parse_messages(self.params.raw("messages"))
         session = pull.find_session(token, Actor.from_request(request))
         if session is None:
-            return Response(None)  # nothing can be relayed, as in the reference
+            return OCSResponse(None)  # nothing can be relayed, as in the reference
         rules.check_rate(session.session_id, sum(1 for i in items if isinstance(i, dict) and i.get("ev") == "message"))
         attendee = session.attendee
         deliveries = rules.deliveries(
@@ -69,7 +69,7 @@ class SignalingSendView(OCSView):
         )
         if deliveries:
             async_to_sync(relay.send_messages)(deliveries)
-        return Response(None)
+        return OCSResponse(None)
 
 
 def live_session_ids(room_id: int, session_ids) -> set[str]:
@@ -83,12 +83,12 @@ class SignalingPullView(OCSView):
 
     def get(self, request, token):
         if signaling_mode() != INTERNAL:
-            return Response(DISABLED, status=400)
+            return OCSResponse(DISABLED, status=400)
         self.actor = Actor.from_request(request)
         self.session = pull.start(token, self.actor)
         if self.session is None:
-            return Response([pull.empty_users()], status=404)
-        response = Response(None)
+            return OCSResponse([pull.empty_users()], status=404)
+        response = OCSResponse(None)
         response.poll = self.session
         return response
 
@@ -96,7 +96,7 @@ class SignalingPullView(OCSView):
         """Return the finished response after the wait (its own OCS error handling)."""
         try:
             data, status = pull.finish(self.session, messages)
-            response = Response(data, status=status)
+            response = OCSResponse(data, status=status)
         except Exception as exc:  # noqa: BLE001 - the OCS handler answers or re-raises, as in dispatch()
             response = self.handle_exception(exc)
         self.response = self.finalize_response(self.request, response)

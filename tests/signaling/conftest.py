@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 from talk_calls.views import signaling as signaling_views
-from tests.ocs import V4, basic_header
+from tests.helpers import V4, basic_header
 
 SIGNALING = "/ocs/v2.php/apps/spreed/api/v3/signaling"
 

@@ -10,7 +10,7 @@ import pytest
 from talk_calls.checks import check_settings
 from talk_calls.signaling.tickets import check_ticket, make_ticket
 from tests.factories import AttendeeFactory, RoomFactory
-from tests.ocs import OCSClient, ocs_data
+from tests.helpers import OCSClient, ocs_data
 
 SETTINGS = "/ocs/v2.php/apps/spreed/api/v3/signaling/settings"
 TURN_SECRET = "turn-shared-secret"

@@ -14,7 +14,7 @@ from talk_calls.constants import InCallFlag, Permission
 from talk_calls.models import Attendee, Session
 from talk_calls.services.sessions import expire_stale_sessions
 from tests.factories import AttendeeFactory, RoomFactory, SessionFactory
-from tests.ocs import V4, OCSClient, ocs_data
+from tests.helpers import V4, OCSClient, ocs_data
 
 from .conftest import AsyncOCS, data, run, users_in_room
 
