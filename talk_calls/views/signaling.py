@@ -14,6 +14,7 @@ import re
 from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.response import Response
 
 from ..access import Actor, find_room
 from ..constants import TOKEN_PATTERN
@@ -94,6 +95,7 @@ class SignalingPullView(OCSView):
 
     def answer(self, messages: list[str]):
         """Return the finished response after the wait (its own OCS error handling)."""
+        response: Response
         try:
             data, status = pull.finish(self.session, messages)
             response = OCSResponse(data, status=status)
