@@ -3,6 +3,11 @@
 #               fresh demo data; installs only the app and its demo extra
 #   make test   lint (ruff, mypy), then the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
+#   make bench  the call API under gunicorn on PostgreSQL, driven by wrk: prints the table
+#               and writes bench/results/latest.md (docs/PERFORMANCE.md; BENCH_* variables
+#               are described in bench/run.py)
+#   make bench-signaling  internal signaling: message latency (in-memory, Redis, two
+#               processes) and 1,000 idle polls (docs/PERFORMANCE.md, "Internal signaling")
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
 # test run (pytest-django creates test_<name> there); DEMO_ADDR, where make demo listens.
 
@@ -16,7 +21,7 @@ DEMO_HOST = $(firstword $(subst :, ,$(DEMO_ADDR)))
 DEMO_PORT = $(lastword $(subst :, ,$(DEMO_ADDR)))
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-sqlite test-postgres venv lint services clean
+.PHONY: demo test test-sqlite test-postgres venv lint services clean bench bench-signaling
 
 venv: $(VENV)/.installed
 
@@ -67,6 +72,17 @@ test-sqlite: venv
 test-postgres: venv
 	@echo "== test suite on PostgreSQL =="
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test,bench]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	@.ci/ensure-bench-tools
+	$(BIN)/python -m bench.run
+
+bench-signaling: venv services
+	$(BIN)/python bench/signaling.py --messages 1000 --idle 1000
 
 lint: venv
 	$(BIN)/ruff check .
