@@ -3,8 +3,9 @@
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
 guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
-client address header; external signaling: E020 bad signaling mode, E021 bad signaling
-server list, E022 servers without a usable secret, E023 bad backend URL.
+client address header, E020 bad STUN_SERVERS or TURN_SERVERS; external signaling: E021 bad
+signaling mode, E022 bad signaling server list, E023 servers without a usable secret, E024
+bad backend URL.
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
 from .hpb.servers import MODES, server_error
+from .signaling import ice
 
 _INT_RANGES = {
     "START_CALLS": (0, 3),
@@ -106,6 +108,13 @@ def _client_address_header(value: dict) -> list[Error]:
     ]
 
 
+def _ice_servers(value: dict) -> list[Error]:
+    return [
+        Error(message, hint="See talk_calls/signaling/ice.py.", id="talk_calls.E020")
+        for message in ice.configuration_errors()
+    ]
+
+
 def _signaling_mode(value: dict) -> list:
     mode = value.get("SIGNALING_MODE", "external")
     if mode in MODES:
@@ -113,7 +122,7 @@ def _signaling_mode(value: dict) -> list:
     return [
         Error(
             f"TALK_CALLS['SIGNALING_MODE'] must be one of {', '.join(MODES)}, not {mode!r}.",
-            id="talk_calls.E020",
+            id="talk_calls.E021",
         )
     ]
 
@@ -128,7 +137,7 @@ def _signaling_servers(value: dict) -> list:
         Error(
             f"TALK_CALLS['SIGNALING_SERVERS'][{index}] {problem}.",
             hint='Use [{"server": "https://signaling.example.com", "verify": True}, ...].',
-            id="talk_calls.E021",
+            id="talk_calls.E022",
         )
         for index, entry in enumerate(_signaling_server_list(value))
         if (problem := server_error(entry))
@@ -143,7 +152,7 @@ def _signaling_secret(value: dict) -> list:
         Error(
             "TALK_CALLS['SIGNALING_SECRET'] must be a string of at least 16 characters when signaling servers are set.",
             hint="Use the secret of the app's backend section in the signaling server's server.conf.",
-            id="talk_calls.E022",
+            id="talk_calls.E023",
         )
     ]
 
@@ -156,7 +165,7 @@ def _signaling_backend_url(value: dict) -> list:
         Error(
             "TALK_CALLS['SIGNALING_BACKEND_URL'] must be empty or the app's http(s):// base URL.",
             hint="The URL the signaling server's backend section names (its 'url').",
-            id="talk_calls.E023",
+            id="talk_calls.E024",
         )
     ]
 
@@ -169,6 +178,7 @@ _SETTING_CHECKS = (
     _timeouts,
     _guest_users_group,
     _client_address_header,
+    _ice_servers,
     _signaling_mode,
     _signaling_servers,
     _signaling_secret,
@@ -178,7 +188,7 @@ _SETTING_CHECKS = (
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010, E020 ... E023)."""
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010, E020 ... E024)."""
     value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]

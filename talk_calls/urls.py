@@ -15,6 +15,7 @@ from .views.cloud import CapabilitiesView, CurrentUserView
 from .views.hpb import SignalingBackendView
 from .views.participants import ParticipantViewSet
 from .views.rooms import RoomViewSet
+from .views.signaling import SignalingSettingsView, signaling_view
 
 app_name = "talk_calls"
 
@@ -101,13 +102,6 @@ room_patterns = [
     ),
 ]
 
-#: Fixed signaling paths: before any ``signaling/{token}`` route ("backend" matches a token).
-signaling_backend_patterns = [
-    re_path(
-        r"^ocs/v2\.php/apps/spreed/api/v3/signaling/backend$", SignalingBackendView.as_view(), name="signaling-backend"
-    ),
-]
-
 call_patterns = [
     re_path(
         rf"{V4}call/{TOKEN}$",
@@ -126,12 +120,24 @@ call_patterns = [
     re_path(rf"{V4}call/{TOKEN}/download$", CallViewSet.as_view({"get": "download"}), name="call-download"),
 ]
 
+V3_SIGNALING = r"^ocs/v2\.php/apps/spreed/api/v3/signaling/"
+
+# Fixed routes first: "settings" and "backend" also match the token pattern (talk-signaling 0).
+signaling_patterns = [
+    re_path(rf"{V3_SIGNALING}settings$", SignalingSettingsView.as_view(), name="signaling-settings"),
+    # The signaling server (HPB) asks about tickets, rooms and pings here (talk-signaling C3).
+    re_path(rf"{V3_SIGNALING}backend$", SignalingBackendView.as_view(), name="signaling-backend"),
+    # Not a token: the admin's welcome probe of a signaling server (not served yet).
+    re_path(rf"{V3_SIGNALING}welcome/.*$", OCSNotFoundView.as_view(), name="signaling-reserved"),
+    re_path(rf"{V3_SIGNALING}{TOKEN}$", signaling_view, name="signaling"),
+]
+
 urlpatterns = [
     *cloud_patterns,
     *session_patterns,
     *room_patterns,
     *call_patterns,
-    *signaling_backend_patterns,
+    *signaling_patterns,
     # Keep last: every unmatched /ocs/ path is an OCS 404.
     re_path(r"^ocs/", OCSNotFoundView.as_view(), name="ocs-not-found"),
 ]

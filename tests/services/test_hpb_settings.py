@@ -63,18 +63,18 @@ def test_server_urls_for_the_api_and_for_clients():
 @pytest.mark.parametrize(
     ("values", "check_id"),
     [
-        ({"SIGNALING_MODE": "cluster"}, "talk_calls.E020"),
-        ({"SIGNALING_SERVERS": "https://one.example", "SIGNALING_SECRET": SECRET}, "talk_calls.E021"),
-        ({"SIGNALING_SERVERS": [{"server": "ftp://x"}], "SIGNALING_SECRET": SECRET}, "talk_calls.E021"),
+        ({"SIGNALING_MODE": "cluster"}, "talk_calls.E021"),
+        ({"SIGNALING_SERVERS": "https://one.example", "SIGNALING_SECRET": SECRET}, "talk_calls.E022"),
+        ({"SIGNALING_SERVERS": [{"server": "ftp://x"}], "SIGNALING_SECRET": SECRET}, "talk_calls.E022"),
         (
             {"SIGNALING_SERVERS": [{"server": "https://x", "verify": "no"}], "SIGNALING_SECRET": SECRET},
-            "talk_calls.E021",
+            "talk_calls.E022",
         ),
-        ({"SIGNALING_SERVERS": [{"server": "https://x", "port": 1}], "SIGNALING_SECRET": SECRET}, "talk_calls.E021"),
-        ({"SIGNALING_SERVERS": ONE}, "talk_calls.E022"),
-        ({"SIGNALING_SERVERS": ONE, "SIGNALING_SECRET": "short"}, "talk_calls.E022"),
-        ({"SIGNALING_SECRET": 42}, "talk_calls.E022"),
-        ({"SIGNALING_BACKEND_URL": "cloud.example"}, "talk_calls.E023"),
+        ({"SIGNALING_SERVERS": [{"server": "https://x", "port": 1}], "SIGNALING_SECRET": SECRET}, "talk_calls.E022"),
+        ({"SIGNALING_SERVERS": ONE}, "talk_calls.E023"),
+        ({"SIGNALING_SERVERS": ONE, "SIGNALING_SECRET": "short"}, "talk_calls.E023"),
+        ({"SIGNALING_SECRET": 42}, "talk_calls.E023"),
+        ({"SIGNALING_BACKEND_URL": "cloud.example"}, "talk_calls.E024"),
     ],
 )
 def test_bad_signaling_settings_are_reported(settings, values, check_id):
