@@ -14,13 +14,13 @@ subscriber must receive video frames from each publisher. aiortc plays the brows
 import pytest
 
 from talk_calls.constants import InCallFlag
-from talk_calls.signaling.tickets import make_ticket
 from tests.factories import AttendeeFactory, RoomFactory
-from tests.helpers import call_url, user_client
+from tests.helpers import call_url
 
 from .media import Peer
 from .processes import JANUS, SIGNALING, in_network_namespace, require, run_in_network_namespace
-from .signaling_client import SignalingClient, is_participants_update, participants_update
+from .signaling_client import is_participants_update, participants_update
+from .test_protocol import connect
 
 pytestmark = [pytest.mark.hpb, pytest.mark.django_db(transaction=True)]
 
@@ -63,12 +63,8 @@ def join_call(room, attendees, mcu_signaling, live_server):
     every client saw all of them in it (the MCU only lets sessions of one call subscribe)."""
     clients = []
     for attendee in attendees:
-        rest = user_client(attendee.user)
-        talk_session = rest.join_room(room.token).json()["ocs"]["data"]["sessionId"]
-        ws = SignalingClient(mcu_signaling.url, live_server.url)
-        ws.hello(attendee.actor_id, make_ticket(attendee.actor_id))
+        rest, ws, _ = connect(mcu_signaling, live_server, attendee)
         assert "mcu" in ws.features, ws.features
-        ws.join(room.token, talk_session)
         clients.append((rest, ws))
     # Everyone joins the call first: the MCU lets only sessions in the same call subscribe.
     for rest, _ in clients:

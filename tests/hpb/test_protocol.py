@@ -23,20 +23,26 @@ from .signaling_client import SignalingClient, is_participants_update, participa
 
 pytestmark = [pytest.mark.hpb, pytest.mark.django_db(transaction=True)]
 
+SETTINGS = "/ocs/v2.php/apps/spreed/api/v3/signaling/settings"
 JOINED = int(InCallFlag.IN_CALL | InCallFlag.WITH_AUDIO | InCallFlag.WITH_VIDEO)
 
 
 def connect(signaling, live_server, attendee):
-    """Join the room over REST (a Talk session), then hello + room join over the WebSocket
-    of ``signaling`` (anything with the server's ``url``)."""
+    """Join the room over REST (a Talk session), read ``signaling/settings``, then hello with
+    its ticket + room join over the WebSocket of ``signaling`` (anything with its ``url``)."""
     client = user_client(attendee.user)
     response = client.join_room(attendee.room.token)
     assert response.status_code == 200, response.content
     talk_session_id = response.json()["ocs"]["data"]["sessionId"]
     # Age the session so that the signaling server's room join visibly refreshes it.
     Session.objects.filter(session_id=talk_session_id).update(last_ping=timezone.now() - timedelta(seconds=25))
-    ws = SignalingClient(signaling.url, live_server.url)
-    hello = ws.hello(attendee.actor_id, make_ticket(attendee.actor_id))
+    # The client learns the server and its hello ticket from signaling/settings (external mode).
+    settings = client.get(SETTINGS, {"token": attendee.room.token}).json()["ocs"]["data"]
+    assert settings["signalingMode"] in ("external", "conversation_cluster")
+    assert settings["server"] == signaling.url
+    auth = settings["helloAuthParams"]["1.0"]
+    ws = SignalingClient(settings["server"], live_server.url)
+    hello = ws.hello(auth["userid"], auth["ticket"])
     assert hello["userid"] == attendee.actor_id
     joined = ws.join(attendee.room.token, talk_session_id)
     assert joined["type"] == "room" and joined["room"]["roomid"] == attendee.room.token, joined
