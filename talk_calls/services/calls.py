@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import signals
-from ..access import Participant
+from ..access import Participant, start_call_refusal
 from ..conf import app_settings
 from ..constants import (
     DEFAULT_JOIN_FLAGS,
@@ -30,7 +30,14 @@ from ..constants import (
     Permission,
 )
 from ..constants import RecordingConsent as ConsentSetting
-from ..exceptions import BadRequest, CheckForbidden, NotFound
+from ..exceptions import (
+    FLAGS_WITHOUT_IN_CALL,
+    NOT_IN_CALL,
+    BadRequest,
+    CheckForbidden,
+    InvalidParameter,
+    NoTalkSession,
+)
 from ..models import Attendee, CallEvent, RecordingConsent, Room, Session
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 from .locking import lock_room
@@ -194,12 +201,12 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
     join would start a call the participant may not start (reference section 3.9)."""
     room = lock_room(participant.room)
     if room.type in NO_CALL_ROOM_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "This conversation has no calls (a former one-to-one, a changelog or a note to self)")
     now = timezone.now()
     try:
         session.refresh_from_db(fields=["in_call", "last_ping"])
     except Session.DoesNotExist:  # the session ended while this request waited for the lock
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     join = _Join(
         participant=participant,
         room=room,
@@ -213,7 +220,7 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
         others_in_call=fresh_in_call_exists(room, exclude_session=session, now=now),
     )
     if join.first_in and not participant.can_start_call():
-        raise CheckForbidden()
+        raise CheckForbidden(start_call_refusal(participant))
     return join
 
 
@@ -303,11 +310,11 @@ def join_call(
     """
     room = participant.room
     if not recording_consent and recording_consent_required(room):
-        raise BadRequest("consent")
+        raise BadRequest("consent", "Recording consent is required to join this call: send recordingConsent=true")
     readd_one_to_one_partners(room)
     session = participant.session
     if session is None:
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
     with transaction.atomic():
         join = _check_join(participant, session, requested)
@@ -325,16 +332,16 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
     """
     session = participant.session
     if session is None:
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     if not flags & InCallFlag.IN_CALL:
-        raise BadRequest()
+        raise InvalidParameter("flags", FLAGS_WITHOUT_IN_CALL)
     masked = mask_flags(flags, participant)
     with transaction.atomic():
         old_flags = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
         if old_flags is None or not old_flags & InCallFlag.IN_CALL:
-            raise BadRequest()
+            raise BadRequest(None, NOT_IN_CALL)
         if not _set_session_flags(session, masked, only_if_in_call=True):
-            raise BadRequest()
+            raise BadRequest(None, NOT_IN_CALL)
         room = participant.room
         send_on_commit(
             signals.participant_flags_changed,
@@ -357,7 +364,7 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
     nobody fresh is in. Raise ``NotFound()`` (data null) when the caller has no Talk session.
     """
     if participant.session is None:
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     with transaction.atomic():
         room = lock_room(participant.room)
         if end_for_all and participant.is_moderator and end_call_for_everyone(room, attendee=participant.attendee):

@@ -93,7 +93,7 @@ class OCSView(APIView):
     def permission_denied(self, request, message=None, code=None, exception_class=None):
         """Raise the OCS error the refusing class names; DRF's own classes answer DRF's 401/403."""
         if exception_class is not None:
-            raise exception_class()
+            raise exception_class(detail=message) if message else exception_class()
         super().permission_denied(request, message=message, code=code)
 
     def get_authenticate_header(self, request):
@@ -113,7 +113,7 @@ class OCSView(APIView):
     def check_format(self, request) -> None:
         """Raise 400 ``format`` unless the requested OCS format is JSON (CONTRACT section 2)."""
         if request.query_params.get("format", "json").lower() not in ("json", ""):
-            raise InvalidParameter("format", "Only format=json is supported")
+            raise InvalidParameter("format", "Only format=json is supported: this server answers JSON only")
 
     def perform_authentication(self, request):
         # DRF runs this before the permission classes: CSRF and the body are checked
@@ -152,7 +152,7 @@ class OCSNotFoundView(OCSView):
         return super().dispatch(request, *args, **kwargs)
 
     def _not_found(self, request, *args, **kwargs):
-        return OCSResponse([], 404)
+        return OCSResponse([], 404, message="This server has no endpoint at this path")
 
     get = post = put = patch = delete = options = _not_found
 

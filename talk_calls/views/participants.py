@@ -121,7 +121,7 @@ class ParticipantViewSet(TokenViewSet):
 
     def set_all_permissions(self, request, token):
         """``attendees/permissions/all``: deprecated in the reference, always 400 ``null``."""
-        raise BadRequest()
+        raise BadRequest(None, "Setting all attendees' permissions is no longer supported: use permissions/default")
 
     def promote(self, request, token):
         rooms.promote_moderator(self.participant.room, self.target(None), caller=self.participant.attendee)
