@@ -15,6 +15,8 @@ from django.utils.http import content_disposition_header
 from ..access import call_peers
 from ..constants import IN_CALL_FLAGS_MAX, InCallFlag
 from ..exceptions import FLAGS_WITHOUT_IN_CALL, DownloadRefused, InvalidParameter
+from ..openapi.operations import CALL_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..permissions import (
     CallsEnabled,
     CanRing,
@@ -37,6 +39,8 @@ IN_CALL_CHECKS = [IsParticipant, ReadWriteConversation, ModeratorOrNoLobby]
 class CallViewSet(TokenViewSet):
     """GET lists peers; POST joins; PUT changes flags; DELETE leaves (or ends for everyone);
     ring, dial-out, notification state and the CSV download as further actions."""
+
+    schema = OCSAutoSchema(CALL_OPERATIONS, tag="call")
 
     permission_classes_by_action = {
         "list": [CallsEnabled, *IN_CALL_CHECKS],

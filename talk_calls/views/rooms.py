@@ -20,6 +20,8 @@ from ..constants import (
     RoomType,
 )
 from ..exceptions import BadRequest, NotFound, PreconditionFailed, RoomNotFound
+from ..openapi.operations import ROOM_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..permissions import IsLoggedIn, IsModerator, IsParticipant, IsUserAttendee
 from ..renderers import OCSResponse
 from ..serializers import one_to_one_partners, participant_room_payload, room_payload, validate_room_creation
@@ -43,6 +45,8 @@ def hash_header() -> dict:
 
 class RoomViewSet(TokenViewSet):
     """List and create rooms; read, rename and delete one; change its settings."""
+
+    schema = OCSAutoSchema(ROOM_OPERATIONS, tag="room")
 
     permission_classes_by_action = {
         "list": [IsLoggedIn],
