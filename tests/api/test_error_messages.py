@@ -10,6 +10,7 @@ raise of a generic endpoint error in ``talk_calls/`` says what went wrong.
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -1057,3 +1058,15 @@ def test_every_generic_endpoint_error_is_raised_with_a_message():
         if call.func.id in GENERIC and len(call.args) < 2 and not any(k.arg == "detail" for k in call.keywords)
     ]
     assert silent == []
+
+
+def test_the_readme_error_examples_are_real_answers():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    examples = [json.loads(line) for line in re.findall(r'^(\{"ocs".*\})$', readme, flags=re.M)]
+    assert len(examples) >= 3
+    by_message = {case[3]: case for case in CASES}
+    for example in examples:
+        meta = example["ocs"]["meta"]
+        _, status, data, message, _ = by_message[meta["message"].replace("/room/demogroup/", "/room/{token}/")]
+        assert meta["statuscode"] == status
+        assert example["ocs"]["data"] == ([] if data == "[]" else None if data is None else {"error": data})
