@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, re_path, reverse
 from drf_spectacular.management.commands.spectacular import Command as SpectacularCommand
 
 from talk_calls import urls
-from talk_calls.openapi.schema import get_description
+from talk_calls.openapi.schema import TalkSchemaGenerator, get_description
+from talk_calls.renderers import OCSResponse
+from talk_calls.views.base import OCSView
 
 REFERENCE = json.loads(Path(__file__).with_name("talk-call-openapi.json").read_text())
 #: CONTRACT section 2: dial-out answers 200 on success where the reference documents 201.
@@ -155,3 +157,16 @@ def test_the_description_names_no_host_setting(description, settings):
     assert not hasattr(settings, "REST_FRAMEWORK")
     assert not hasattr(settings, "SPECTACULAR_SETTINGS")
     assert description["info"]["title"].startswith("talk_calls")
+
+
+def test_an_endpoint_without_an_operation_makes_generation_warn(capsys):
+    class UndescribedView(OCSView):
+        def get(self, request):
+            return OCSResponse([])
+
+    generator = TalkSchemaGenerator(
+        patterns=[re_path(r"^ocs/v2\.php/apps/spreed/api/v4/undescribed$", UndescribedView.as_view())]
+    )
+    operation = generator.get_schema()["paths"]["/ocs/v2.php/apps/spreed/api/v4/undescribed"]["get"]
+    assert operation["summary"] == "(not described)"
+    assert "UndescribedView.get has no operation" in capsys.readouterr().err
