@@ -380,6 +380,13 @@ def _one_to_one(method, suffix, data=None):
     return provoke
 
 
+def _remove_from_one_to_one(room):
+    me, other = UserFactory(), UserFactory()
+    one = one_to_one_room(me, other)
+    target = one.attendees.get(actor_id=other.get_username())
+    return user_client(me).ocs("DELETE", room_url(one.token, "/attendees"), {"attendeeId": target.pk})
+
+
 def _session_state_without_session(room):
     client, _ = member(room)
     return client.ocs("PUT", room_url(room.token, "/participants/state"), {"state": 1})
@@ -863,7 +870,7 @@ CASES = [
         400,
         "room-type",
         "Nobody can be removed from a one-to-one conversation",
-        _one_to_one("DELETE", "/attendees", {"attendeeId": 1}),
+        _remove_from_one_to_one,
     ),
     (
         "remove the owner",
