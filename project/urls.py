@@ -19,5 +19,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     # The API description (OpenAPI 3) and its docs page, offline.
     path("api/", include("talk_calls.docs_urls")),
+    # The app's optional call page: a browser client of the Talk API served above.
+    path("call/", include("talk_calls.call_urls")),
     path("", include("talk_calls.urls")),
 ]

@@ -2,7 +2,8 @@
 
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
-guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware.
+guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E020 bad
+STUN_SERVERS or TURN_SERVERS.
 """
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .signaling import ice
 
 _INT_RANGES = {
     "START_CALLS": (0, 3),
@@ -103,6 +105,13 @@ def _client_address_header(value: dict) -> list[Error]:
     ]
 
 
+def _ice_servers(value: dict) -> list[Error]:
+    return [
+        Error(message, hint="See talk_calls/signaling/ice.py.", id="talk_calls.E020")
+        for message in ice.configuration_errors()
+    ]
+
+
 _SETTING_CHECKS = (
     _unknown_keys,
     _integer_ranges,
@@ -111,12 +120,13 @@ _SETTING_CHECKS = (
     _timeouts,
     _guest_users_group,
     _client_address_header,
+    _ice_servers,
 )
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010)."""
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010, E020)."""
     value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]

@@ -284,3 +284,17 @@ def ocs_exception_handler(exc, context):
                 data(exc), status_code or exc.status_code, message=message(exc), statuscode=statuscode, headers=headers
             )
     return None
+
+
+class PayloadTooLarge(EndpointError):
+    """413 ``{"error": key}``: a signaling request over its size limits."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The signaling request is larger than this server accepts"
+
+
+class TooManyRequests(EndpointError):
+    """429 ``{"error": key}``: a signaling session over its message rate."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many signaling messages: slow down"

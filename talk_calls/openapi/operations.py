@@ -388,5 +388,16 @@ PARTICIPANT_OPERATIONS = {
 
 # --- Nextcloud core (views.cloud) ----------------------------------------------------------------
 
+# --- signaling (views.signaling; POST and GET signaling/{token} are a plain async view) -------------
+
+SIGNALING_SETTINGS_OPERATIONS = {
+    "get": Operation(
+        "Get the signaling settings",
+        params=(Param("token", _string(SHORT_FIELD_MAX_LENGTH), "The conversation (optional)"),),
+        ok=((200, "SignalingSettings"),),
+        raises=(NotFound(),),
+    )
+}
+
 CAPABILITIES_OPERATIONS = {"get": Operation("Get the capabilities", ok=((200, "Capabilities"),))}
 CURRENT_USER_OPERATIONS = {"get": Operation("Get the logged-in user", ok=((200, "CurrentUser"),))}

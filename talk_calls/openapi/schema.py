@@ -119,14 +119,21 @@ def merge(data_schemas: list[dict]) -> dict:
 class OCSAutoSchema(AutoSchema):
     """drf-spectacular's ``AutoSchema`` for OCS views, from a table of ``Operation`` per action."""
 
-    def __init__(self, operations: dict[str, Operation] | None = None, *, tag: str = "", name: str = ""):
+    def __init__(
+        self, operations: dict[str, Operation] | None = None, *, tag: str = "", name: str = "", exclude: bool = False
+    ):
         super().__init__()
         self.operations = operations or {}
+        #: Not described at all (the OCS 404 of paths that match nothing).
+        self.exclude = exclude
         self.tag = tag
         #: The first word of the operation ids (default: the tag).
         self.name = name or tag
 
     # --- which operation ----------------------------------------------------------------------
+
+    def is_excluded(self) -> bool:
+        return self.exclude or super().is_excluded()
 
     @property
     def action(self) -> str:
@@ -297,13 +304,11 @@ class OCSAutoSchema(AutoSchema):
 def expand_talk_paths(endpoints):
     """Preprocessing hook: Talk's path shapes from the app's URL regexes.
 
-    Drops the ``/ocs/`` catch-all, writes ``v[12]`` paths once per version, drops the
+    Writes ``v[12]`` paths once per version, drops the
     optional trailing slash and names ``attendee_id`` as Talk does (``attendeeId``).
     """
     result = []
     for path, path_regex, method, callback in endpoints:
-        if path == "/ocs/":
-            continue
         path = path.rstrip("/").replace("{attendee_id}", "{attendeeId}")
         versions = ("v1", "v2") if "/v[12].php/" in path else (None,)
         for version in versions:
@@ -337,6 +342,7 @@ def settings_patch() -> dict:
             {"name": "room", "description": "Conversations and their settings"},
             {"name": "participant", "description": "Joining, leaving and the attendees of a conversation"},
             {"name": "cloud", "description": "Nextcloud core: capabilities and the current user"},
+            {"name": "signaling", "description": "Internal signaling"},
         ],
         "APPEND_COMPONENTS": {
             "schemas": COMPONENTS,

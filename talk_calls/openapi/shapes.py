@@ -228,8 +228,22 @@ CURRENT_USER = obj(
     }
 )
 
+#: ``GET signaling/settings``: the fields of every mode; each mode adds its own (``signaling.config``).
+SIGNALING_SETTINGS = obj(
+    {
+        "signalingMode": STRING,
+        "userId": {**STRING, "nullable": True},
+        "federation": NULL,
+        "stunservers": {"type": "array", "items": {"type": "object"}},
+        "turnservers": {"type": "array", "items": {"type": "object"}},
+        "sipDialinInfo": STRING,
+    },
+    closed=False,
+)
+
 #: Named payloads, served as ``#/components/schemas/<name>``.
 COMPONENTS = {
+    "SignalingSettings": SIGNALING_SETTINGS,
     "Room": ROOM,
     "Participant": PARTICIPANT,
     "CallPeer": CALL_PEER,

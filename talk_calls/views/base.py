@@ -147,6 +147,7 @@ class OCSNotFoundView(OCSView):
     """Any ``/ocs/`` path that matches nothing: an OCS 404 in JSON, whatever the method."""
 
     authentication_classes: list = []
+    schema = OCSAutoSchema(exclude=True)
 
     def initial(self, request, *args, **kwargs):
         pass

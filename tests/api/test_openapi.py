@@ -15,7 +15,7 @@ from drf_spectacular.management.commands.spectacular import Command as Spectacul
 from talk_calls import urls
 from talk_calls.openapi.schema import TalkSchemaGenerator, get_description
 from talk_calls.renderers import OCSResponse
-from talk_calls.views.base import OCSView
+from talk_calls.views.base import OCSNotFoundView, OCSView
 
 REFERENCE = json.loads(Path(__file__).with_name("talk-call-openapi.json").read_text())
 #: CONTRACT section 2: dial-out answers 200 on success where the reference documents 201.
@@ -70,8 +70,9 @@ def _served_operations():
     """``(path, method)`` of every route of ``talk_calls.urls`` but the OCS catch-all."""
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        if pattern.name == "ocs-not-found":
-            continue
+        cls = getattr(pattern.callback, "cls", None)
+        if cls is None or issubclass(cls, OCSNotFoundView):
+            continue  # a plain Django view (signaling send and pull), or an OCS 404
         actions = getattr(pattern.callback, "actions", None) or {"get": "get"}
         yield pattern.name, set(actions) - {"head"}  # DRF maps HEAD onto GET at the first request
 
