@@ -29,6 +29,10 @@ from .calls import disconnect, end_call_if_empty
 from .events import participants_changed
 from .locking import lock_room
 
+#: 404 of a join: the same words whether the room is missing or closed to the caller.
+CANNOT_JOIN = "Conversation not found, or you may not join it"
+WRONG_PASSWORD = "Wrong password for this conversation"
+
 
 def new_session_id() -> str:
     """Return 255 random characters of the URL-safe alphabet."""
@@ -114,11 +118,11 @@ def _check_password(room: Room, actor: Actor, *, password: str, previous: Sessio
             return False
     else:
         if room.type != RoomType.PUBLIC:
-            raise NotFound()
+            raise NotFound(None, CANNOT_JOIN)
         if previous is not None or not room.has_password:
             return False
     if not room.check_password(password):
-        raise ForbiddenError("password")
+        raise ForbiddenError("password", WRONG_PASSWORD)
     return True
 
 
@@ -130,13 +134,13 @@ def _user_attendee(room: Room, actor: Actor, *, verified: bool) -> Attendee:
     listable = _listable_to(room, actor)
     if not listable and room.has_password and not verified:
         # The attendee was removed after the password check was skipped for it.
-        raise ForbiddenError("password")
+        raise ForbiddenError("password", WRONG_PASSWORD)
     if listable:
         participant_type = ParticipantType.USER
     elif room.type == RoomType.PUBLIC:
         participant_type = ParticipantType.USER_SELF_JOINED
     else:
-        raise NotFound()
+        raise NotFound(None, CANNOT_JOIN)
     user = actor.user
     attendee, _ = Attendee.objects.get_or_create(
         room=room,
@@ -195,7 +199,7 @@ def join_room(
     try:
         room = find_room(token, actor)
     except RoomNotFound as exc:
-        raise NotFound() from exc
+        raise NotFound(None, CANNOT_JOIN) from exc
     previous = _previous_session(room, actor)
     if previous is not None and not force and previous.in_call:
         raise SessionInCall(previous)
@@ -206,7 +210,7 @@ def join_room(
         try:
             room = lock_room(room)
         except RoomNotFound as exc:
-            raise NotFound() from exc
+            raise NotFound(None, "This conversation was deleted") from exc
         if previous is not None:
             remove_session(previous, attendee=previous.attendee, keep_attendee=True)
         if actor.is_user:

@@ -37,14 +37,14 @@ def parse_messages(raw) -> list:
         try:
             raw = json.loads(raw)
         except ValueError:
-            raise BadRequest("messages")
+            raise BadRequest("messages", "messages is not valid JSON")
     if not isinstance(raw, list):
-        raise BadRequest("messages")
+        raise BadRequest("messages", "messages must be a list")
     if len(raw) > MAX_MESSAGES_PER_REQUEST:
-        raise PayloadTooLarge("messages")
+        raise PayloadTooLarge("messages", f"At most {MAX_MESSAGES_PER_REQUEST} messages per request")
     for item in raw:
         if isinstance(item, dict) and isinstance(item.get("fn"), str) and len(item["fn"]) > MAX_MESSAGE_LENGTH:
-            raise PayloadTooLarge("message")
+            raise PayloadTooLarge("message", f"A message has more than {MAX_MESSAGE_LENGTH} characters")
     return raw
 
 
@@ -61,7 +61,9 @@ def check_rate(session_id: str, count: int, *, now: float | None = None) -> None
         cache.set(key, count, RATE_LIMIT_WINDOW * 2)
         sent = count
     if sent > RATE_LIMIT_MESSAGES:
-        raise TooManyRequests("rate")
+        raise TooManyRequests(
+            "rate", f"More than {RATE_LIMIT_MESSAGES} signaling messages in {RATE_LIMIT_WINDOW} seconds: slow down"
+        )
 
 
 def sdp_publishes(sdp: str) -> set[str]:
