@@ -12,6 +12,8 @@ import json
 from ..conf import app_settings
 from ..hpb import backend
 from ..hpb.checksum import CHECKSUM_HEADER, RANDOM_HEADER, verify
+from ..openapi.operations import SIGNALING_BACKEND_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..renderers import OCSResponse
 from .base import OCSView
 
@@ -24,6 +26,7 @@ def _header(request, name: str) -> str | None:
 
 class SignalingBackendView(OCSView):
     authentication_classes: list = []
+    schema = OCSAutoSchema(SIGNALING_BACKEND_OPERATIONS, tag="signaling", name="signaling-backend")
     http_method_names = ["post"]
 
     def perform_authentication(self, request):
@@ -32,7 +35,7 @@ class SignalingBackendView(OCSView):
     def post(self, request, *args, **kwargs):
         address = request.META.get("REMOTE_ADDR", "")
         if backend.is_throttled(address):
-            return OCSResponse(UNAUTHENTICATED, 429)
+            return OCSResponse(UNAUTHENTICATED, 429, message="Too many requests that could not be authenticated")
         body = request._request.body
         secret = app_settings.SIGNALING_SECRET
         if not verify(secret, _header(request, RANDOM_HEADER), _header(request, CHECKSUM_HEADER), body):
@@ -41,8 +44,9 @@ class SignalingBackendView(OCSView):
         try:
             message = json.loads(body)
         except ValueError:  # also undecodable bytes
-            return OCSResponse(backend.error("invalid_request", "The body is not JSON."), 400)
+            return OCSResponse(backend.error("invalid_request", "The body is not JSON."), 400, message="The body is not JSON.")
         try:
             return OCSResponse(backend.handle(message), 200)
         except backend.MalformedRequest as exc:
-            return OCSResponse(backend.error("invalid_request", f"Malformed backend request: {exc}"), 400)
+            problem = f"Malformed backend request: {exc}"
+            return OCSResponse(backend.error("invalid_request", problem), 400, message=problem)
