@@ -44,7 +44,9 @@ class SignalingBackendView(OCSView):
         try:
             message = json.loads(body)
         except ValueError:  # also undecodable bytes
-            return OCSResponse(backend.error("invalid_request", "The body is not JSON."), 400, message="The body is not JSON.")
+            return OCSResponse(
+                backend.error("invalid_request", "The body is not JSON."), 400, message="The body is not JSON."
+            )
         try:
             return OCSResponse(backend.handle(message), 200)
         except backend.MalformedRequest as exc:
