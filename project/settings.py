@@ -70,6 +70,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# A key prefix of its own when several sites (or test runs) share one Redis or Memcached.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 # Sessions are read on every request: with a cache the workers share (CACHE_URL names
 # Redis, Memcached, ...) they come from the cache and the database only on a miss. The
 # demo's default per-process memory cache is not shared by the workers of a production

@@ -34,6 +34,8 @@ from talk_calls.hpb.config import (
 )
 from tests.helpers import in_ci
 
+ROOT = Path(__file__).resolve().parents[2]
+
 SIGNALING = "nextcloud-spreed-signaling-server"
 JANUS = "janus"
 NATS = "nats-server"
@@ -157,8 +159,8 @@ def _spawn(name: str, argv: list[str], folder: Path, **ports) -> Process:
     return Process(name=name, popen=popen, folder=folder, ports=ports)
 
 
-def _wait(process: Process, ready) -> Process:
-    deadline = time.monotonic() + READY_TIMEOUT
+def _wait(process: Process, ready, timeout: float = READY_TIMEOUT) -> Process:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process.alive():
             raise RuntimeError(f"{process.name} exited with {process.popen.returncode}:\n{process.log[-3000:]}")
@@ -166,7 +168,7 @@ def _wait(process: Process, ready) -> Process:
             return process
         time.sleep(POLL)
     process.stop()
-    raise RuntimeError(f"{process.name} not ready after {READY_TIMEOUT} s:\n{process.log[-3000:]}")
+    raise RuntimeError(f"{process.name} not ready after {timeout} s:\n{process.log[-3000:]}")
 
 
 def _tcp_open(port: int) -> bool:
@@ -271,6 +273,26 @@ def start_coturn(folder: Path, secret: str) -> Process:
     return start_coturn_from(folder, conf, port)
 
 
+def start_app_server(folder: Path, port: int, env: dict) -> Process:
+    """Start the demo site under uvicorn on ``port`` with ``env`` (its ``DATABASE_URL``, ``TALK_*``)."""
+    argv = [sys.executable, "-m", "uvicorn", "project.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    output = open(folder / "output.log", "wb")  # noqa: SIM115 - the child keeps it open
+    popen = subprocess.Popen(
+        ["timeout", "--signal=TERM", "--kill-after=5", str(MAX_LIFETIME), *argv],
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+    )
+    output.close()
+    process = Process(name=f"app server :{port}", popen=popen, folder=folder, ports={"http": port})
+    process.url = f"http://127.0.0.1:{port}"
+    return _wait(process, lambda: _tcp_open(port), timeout=30)
+
+
 def in_network_namespace() -> bool:
     return os.environ.get(NETNS_ENV) == "1"
 
@@ -304,7 +326,7 @@ def run_in_network_namespace(node_id: str, folder: Path, timeout: float = 240) -
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
     )
 
 

@@ -2,10 +2,26 @@
  * The call page of talk_calls: a browser client of the public Talk API, plain JavaScript.
  *
  * Join the room (POST room/{token}/participants/active), read the signaling settings,
- * long-poll GET signaling/{token} for messages and usersInRoom, join the call
- * (POST call/{token}) and set up one RTCPeerConnection per remote session as the Talk web
- * client does (talk-signaling B4): the larger session id offers, a side with neither audio
- * nor video never offers. Offers, answers and candidates go through POST signaling/{token}.
+ * connect the signaling of their mode, join the call (POST call/{token}) and set up one
+ * RTCPeerConnection per remote session as the Talk web client does (talk-signaling B4):
+ * the larger session id offers, a side with neither audio nor video never offers.
+ *
+ * One signaling interface, two implementations (the reference's Signaling.Internal and
+ * Signaling.Standalone): `internalSignaling` long-polls GET signaling/{token} and posts
+ * to it; `standaloneSignaling` speaks the signaling server's WebSocket protocol (hello
+ * 1.0, or 2.0 when offered and the server welcomes it with "hello-v2"; talk-signaling C7).
+ * Both report `usersInRoom`-shaped lists (`onUsers`) and relayed messages (`onMessage`)
+ * and send one message to one peer (`send`). Peers are named by the signaling's own
+ * session ids (`state.selfId`): the Talk session id internally, the server's id outside.
+ *
+ * With an MCU (the server's hello lists "mcu") every sender publishes its stream once to
+ * its own signaling session and subscribes to the others' with "requestoffer". Debian's
+ * signaling server 0.4.1 refuses every publish of stream type "video" (docs/DEPLOYMENT.md),
+ * so towards a server without a welcome message (0.4.x) the camera is published as
+ * "screen"; newer servers get "video".
+ *
+ * Options in the page's query string, for tests and operators: `ice=relay` forces
+ * TURN (`iceTransportPolicy: "relay"`).
  */
 "use strict";
 
@@ -17,24 +33,33 @@
   const PUBLISH_SCREEN = 64;
   const MODERATOR_TYPES = [1, 2, 6];
   const OFFER_FALLBACK_MS = 10000;
+  const REQUEST_TIMEOUT_MS = 10000;
+  const WELCOME_WAIT_MS = 3000;
+  const SUBSCRIBE_RETRY_MS = 1500;
+  const BACKEND_PATH = "ocs/v2.php/apps/spreed/api/v3/signaling/backend";
 
   const root = document.getElementById("talk-call");
   const token = root.dataset.token;
   const $ = (id) => document.getElementById(id);
 
+  const options = new URLSearchParams(window.location.search);
   const state = {
-    sessionId: null,
+    sessionId: null, // the Talk session id
+    selfId: null, // this page's id on the signaling channel (peer ids are of this kind)
+    signaling: null,
+    icePolicy: options.get("ice") === "relay" ? "relay" : "all",
     room: null,
     nick: root.dataset.displayName || "Guest",
     ice: [],
     inCall: false,
+    selfSeenInCall: false,
     flags: 0,
     localStream: null,
     screenStream: null,
     audioOn: false,
     videoOn: false,
     hand: false,
-    users: new Map(), // sessionId -> usersInRoom entry
+    users: new Map(), // signaling session id -> usersInRoom entry
     peers: new Map(), // `${sessionId}|${roomType}` -> peer
     nicks: new Map(), // sessionId -> display name
     fallbacks: new Map(), // sessionId -> timer of delayed offers
@@ -113,8 +138,33 @@
     }
     $("local-name").textContent = `${state.nick} (you)`;
     const settings = await ocs("GET", `${API}/v3/signaling/settings?token=${encodeURIComponent(token)}`);
-    if (settings.status === 200) state.ice = [...(settings.data.stunservers || []), ...(settings.data.turnservers || [])];
-    startPolling();
+    if (settings.status !== 200) throw new Error(`Could not read the signaling settings (HTTP ${settings.status}).`);
+    state.ice = [...(settings.data.stunservers || []), ...(settings.data.turnservers || [])];
+    if (state.signaling) state.signaling.close();
+    const external = settings.data.signalingMode !== "internal" && settings.data.server;
+    state.signaling = external ? standaloneSignaling(settings.data) : internalSignaling();
+    root.dataset.signaling = state.signaling.mode;
+    await state.signaling.connect();
+  }
+
+  /** Internal signaling: long-poll GET signaling/{token}, post messages to it (talk-signaling A, B). */
+  function internalSignaling() {
+    const signaling = {
+      mode: "internal",
+      mcu: false,
+      async connect() {
+        state.selfId = state.sessionId;
+        startPolling();
+      },
+      send(message) {
+        state.sendQueue.push({ ev: "message", fn: JSON.stringify(message), sessionId: state.sessionId });
+        flush();
+      },
+      close() {
+        state.pollGeneration += 1;
+      },
+    };
+    return signaling;
   }
 
   function startPolling() {
@@ -139,7 +189,7 @@
         continue;
       }
       if (answer.status === 404 || answer.status === 409) {
-        await rejoin(answer.status);
+        await rejoin(answer.status === 409 ? "This conversation was opened elsewhere; rejoining…" : "Session ended; rejoining…");
         return;
       }
       failures += 1;
@@ -148,11 +198,11 @@
     }
   }
 
-  async function rejoin(httpStatus) {
+  async function rejoin(message) {
     const wasInCall = state.inCall;
     closeAllPeers();
     state.inCall = false;
-    status(httpStatus === 409 ? "This conversation was opened elsewhere; rejoining…" : "Session ended; rejoining…");
+    status(message);
     try {
       await joinRoom();
       if (wasInCall) await enterCall();
@@ -165,28 +215,10 @@
   async function handleEntries(entries) {
     for (const entry of entries) {
       if (entry.type === "message") {
-        const message = typeof entry.data === "string" ? JSON.parse(entry.data) : entry.data;
-        try {
-          await handleMessage(message);
-        } catch (problem) {
-          console.error("signaling message failed", message.type, problem);
-        }
+        await handleMessage(typeof entry.data === "string" ? JSON.parse(entry.data) : entry.data);
       } else if (entry.type === "usersInRoom") {
         handleUsers(entry.data || []);
       }
-    }
-  }
-
-  function send(to, type, roomType, payload, sid) {
-    const fn = { to, type, roomType, payload: payload || {} };
-    if (sid) fn.sid = sid;
-    state.sendQueue.push({ ev: "message", fn: JSON.stringify(fn), sessionId: state.sessionId });
-    flush();
-  }
-
-  function sendToAll(type, payload) {
-    for (const user of state.users.values()) {
-      if (user.sessionId !== state.sessionId && user.inCall & IN_CALL) send(user.sessionId, type, "video", payload);
     }
   }
 
@@ -209,19 +241,244 @@
     if (state.sendQueue.length) flush();
   }
 
+  /**
+   * External signaling: the signaling server's WebSocket `<server>/spreed` (talk-signaling C7).
+   * Hello with the settings' ticket (1.0) or token (2.0), join the room as the Talk session,
+   * keep the room's sessions from `room` join/leave and `participants` update events, relay
+   * messages addressed by the server's session ids. A dropped connection resumes the session
+   * (`resumeid`) or, failing that, says hello again.
+   */
+  function standaloneSignaling(settings) {
+    const backendUrl = new URL(root.dataset.backendUrl || BACKEND_PATH, window.location.href).href;
+    const server = settings.server.replace(/^http/, "ws").replace(/\/+$/, "");
+    const url = /\/spreed$/.test(server) ? server : `${server}/spreed`;
+    const pending = new Map(); // message id -> resolve
+    const sessions = new Map(); // server session id -> usersInRoom-like entry
+    let socket = null;
+    let nextId = 1;
+    let closed = false;
+    let resumeId = null;
+    let welcome = null;
+    let welcomed = null; // resolves when a welcome arrives
+
+    const signaling = {
+      mode: "external",
+      mcu: false,
+      features: [],
+      // Debian's 0.4.1 (no welcome message) refuses "video" publishes; it takes "screen".
+      publishType: "video",
+      async connect() {
+        await open();
+        await hello();
+        await joinSignalingRoom();
+      },
+      send(message) {
+        const kind = message.type === "control" ? "control" : "message";
+        transmit({ type: kind, [kind]: { recipient: { type: "session", sessionid: message.to }, data: message } });
+      },
+      close() {
+        closed = true;
+        if (socket && socket.readyState <= WebSocket.OPEN) {
+          try {
+            transmit({ type: "bye", bye: {} });
+          } catch (problem) {
+            // already closing
+          }
+          socket.close();
+        }
+      },
+    };
+
+    function transmit(message) {
+      socket.send(JSON.stringify(message));
+    }
+
+    function request(message) {
+      const id = String(nextId++);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`The signaling server did not answer "${message.type}".`));
+        }, REQUEST_TIMEOUT_MS);
+        pending.set(id, (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        });
+        transmit({ id, ...message });
+      });
+    }
+
+    function open() {
+      welcome = null;
+      socket = new WebSocket(url);
+      let welcomeArrived;
+      welcomed = new Promise((resolve) => (welcomeArrived = resolve));
+      socket.addEventListener("message", (event) => {
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch (problem) {
+          return;
+        }
+        if (message.type === "welcome") {
+          welcome = message.welcome || {};
+          welcomeArrived();
+        }
+        receive(message);
+      });
+      return new Promise((resolve, reject) => {
+        socket.addEventListener("open", () => {
+          socket.addEventListener("close", dropped);
+          resolve();
+        }, { once: true });
+        socket.addEventListener("error", () => reject(new Error("Could not connect to the signaling server.")), { once: true });
+      });
+    }
+
+    async function hello() {
+      const v2 = settings.helloAuthParams && settings.helloAuthParams["2.0"];
+      if (v2) await Promise.race([welcomed, sleep(WELCOME_WAIT_MS)]);
+      const version = v2 && welcome && (welcome.features || []).includes("hello-v2") ? "2.0" : "1.0";
+      const params = settings.helloAuthParams[version];
+      const answer = await request({ type: "hello", hello: { version, auth: { url: backendUrl, params } } });
+      if (answer.type !== "hello") throw new Error(`The signaling server refused us: ${describe(answer)}`);
+      accepted(answer.hello);
+    }
+
+    function accepted(answer) {
+      state.selfId = answer.sessionid;
+      resumeId = answer.resumeid;
+      signaling.features = (answer.server && answer.server.features) || [];
+      signaling.mcu = signaling.features.includes("mcu");
+      signaling.publishType = welcome ? "video" : "screen";
+      root.dataset.mcu = String(signaling.mcu);
+    }
+
+    async function joinSignalingRoom() {
+      const answer = await request({ type: "room", room: { roomid: token, sessionid: state.sessionId } });
+      if (answer.type !== "room") throw new Error(`The signaling server did not let us join: ${describe(answer)}`);
+    }
+
+    function describe(answer) {
+      return (answer.error && (answer.error.message || answer.error.code)) || answer.type;
+    }
+
+    async function dropped() {
+      if (closed || state.signaling !== signaling) return;
+      status("Lost connection to the signaling server; reconnecting…");
+      for (let attempt = 1; !closed; attempt++) {
+        await sleep(Math.min(10000, 500 * 2 ** attempt));
+        if (closed) return;
+        try {
+          await open();
+          const answer = resumeId ? await request({ type: "hello", hello: { version: "1.0", resumeid: resumeId } }) : null;
+          if (answer && answer.type === "hello") {
+            accepted(answer.hello);
+            status(state.inCall ? "In the call." : "Connected.");
+            return;
+          }
+          // The session is gone: a new one, whose peers start afresh.
+          signaling.close();
+          await rejoin("Reconnected to the signaling server; rejoining…");
+          return;
+        } catch (problem) {
+          status(`Lost connection to the signaling server; retrying (attempt ${attempt})…`);
+        }
+      }
+    }
+
+    function publishSessions() {
+      handleUsers([...sessions.values()]);
+    }
+
+    function receive(message) {
+      if (message.id && pending.has(message.id)) {
+        const resolve = pending.get(message.id);
+        pending.delete(message.id);
+        resolve(message);
+        return;
+      }
+      if (message.type === "message" || message.type === "control") {
+        const body = message[message.type] || {};
+        let data = body.data;
+        if (typeof data === "string") data = JSON.parse(data);
+        if (!data || typeof data !== "object") return;
+        const sender = (body.sender && body.sender.sessionid) || null;
+        data = { ...data, from: data.from || sender };
+        if (message.type === "control") data.type = "control";
+        handleMessage(data);
+      } else if (message.type === "event") {
+        receiveEvent(message.event || {});
+      } else if (message.type === "error") {
+        console.warn("signaling server error", message.error);
+      } else if (message.type === "bye") {
+        closed = true;
+        leaveLocally("The signaling server ended the session.");
+      }
+    }
+
+    function receiveEvent(event) {
+      if (event.target === "room" && event.type === "join") {
+        for (const entry of event.join || []) {
+          const known = sessions.get(entry.sessionid) || { sessionId: entry.sessionid, inCall: 0 };
+          sessions.set(entry.sessionid, { ...known, userId: entry.userid || "", actorId: entry.userid || "" });
+          if (entry.user && entry.user.displayname) state.nicks.set(entry.sessionid, entry.user.displayname);
+        }
+        publishSessions();
+      } else if (event.target === "room" && event.type === "leave") {
+        for (const id of event.leave || []) sessions.delete(id);
+        publishSessions();
+      } else if (event.target === "participants" && event.type === "update") {
+        const update = event.update || {};
+        if (update.all && Number(update.incall) === 0) {
+          for (const entry of sessions.values()) entry.inCall = 0;
+        }
+        for (const entry of [...(update.changed || []), ...(update.users || [])]) {
+          if (!entry.sessionId) continue;
+          sessions.set(entry.sessionId, { ...(sessions.get(entry.sessionId) || {}), ...entry });
+          if (entry.displayName) state.nicks.set(entry.sessionId, entry.displayName);
+        }
+        publishSessions();
+      } else if (event.target === "roomlist" && (event.type === "disinvite" || event.type === "delete")) {
+        const roomId = (event.disinvite || event.delete || {}).roomid;
+        if (roomId === token) {
+          signaling.close();
+          leaveLocally("You were removed from this conversation.");
+        }
+      }
+    }
+
+    return signaling;
+  }
+
+  function send(to, type, roomType, payload, sid) {
+    const message = { to, type, roomType, payload: payload || {} };
+    if (sid) message.sid = sid;
+    state.signaling.send(message);
+  }
+
+  function sendToAll(type, payload) {
+    for (const user of state.users.values()) {
+      if (user.sessionId !== state.selfId && user.inCall & IN_CALL) send(user.sessionId, type, "video", payload);
+    }
+  }
+
   // --- who is here -------------------------------------------------------------------------
 
   function handleUsers(list) {
     state.users = new Map(list.map((user) => [user.sessionId, user]));
     renderPeople();
     if (!state.inCall) return;
-    const me = state.users.get(state.sessionId);
-    if (me && !(me.inCall & IN_CALL)) {
+    const me = state.users.get(state.selfId);
+    // Only a list that showed us in the call can end it (an older one may still arrive).
+    if (me && me.inCall & IN_CALL) state.selfSeenInCall = true;
+    if (me && !(me.inCall & IN_CALL) && state.selfSeenInCall) {
       leaveLocally("The call ended.");
       return;
     }
-    const others = list.filter((user) => user.sessionId !== state.sessionId && user.inCall & IN_CALL);
+    const others = list.filter((user) => user.sessionId !== state.selfId && user.inCall & IN_CALL);
     const present = new Set(others.map((user) => user.sessionId));
+    present.add(state.selfId); // the MCU publisher's peer is named by our own id
     for (const peer of [...state.peers.values()]) {
       if (!present.has(peer.sessionId)) closePeer(peer);
     }
@@ -234,10 +491,16 @@
       tile.dataset.audio = user.inCall & WITH_AUDIO ? "on" : "off";
       tile.dataset.video = user.inCall & WITH_VIDEO ? "on" : "off";
       renderBadges(tile);
+    }
+    if (state.signaling.mcu) {
+      connectThroughMcu(others);
+      return;
+    }
+    for (const user of others) {
       if (state.peers.has(`${user.sessionId}|video`)) continue;
       const mine = state.flags & (WITH_AUDIO | WITH_VIDEO);
       const theirs = user.inCall & (WITH_AUDIO | WITH_VIDEO);
-      if (mine && (!theirs || user.sessionId < state.sessionId)) {
+      if (mine && (!theirs || user.sessionId < state.selfId)) {
         createPeer(user.sessionId, "video", { offer: true });
       } else if (mine && !state.fallbacks.has(user.sessionId)) {
         // The other side should offer; if nothing comes, offer ourselves (as the Talk web client).
@@ -256,12 +519,37 @@
     }
   }
 
+  /**
+   * With an MCU: publish our stream once (an offer to our own signaling session) and ask
+   * for the stream of every other sender ("requestoffer"), again every SUBSCRIBE_RETRY_MS
+   * until its offer came (a publisher may not have published yet).
+   */
+  function connectThroughMcu(others) {
+    const kind = state.signaling.publishType;
+    if (state.flags & (WITH_AUDIO | WITH_VIDEO) && !state.peers.has(`${state.selfId}|${kind}`)) {
+      createPeer(state.selfId, kind, { offer: true, role: "publisher" });
+    }
+    for (const user of others) {
+      if (!(user.inCall & (WITH_AUDIO | WITH_VIDEO))) continue;
+      if (state.peers.has(`${user.sessionId}|${kind}`) || state.fallbacks.has(user.sessionId)) continue;
+      const ask = () => {
+        if (!state.inCall || !state.users.has(user.sessionId) || state.peers.has(`${user.sessionId}|${kind}`)) {
+          state.fallbacks.delete(user.sessionId);
+          return;
+        }
+        send(user.sessionId, "requestoffer", kind, {});
+        state.fallbacks.set(user.sessionId, setTimeout(ask, SUBSCRIBE_RETRY_MS));
+      };
+      ask();
+    }
+  }
+
   function renderPeople() {
     const items = [...state.users.values()].map((user) => {
       const item = document.createElement("li");
       item.dataset.session = user.sessionId;
       item.dataset.inCall = String(Boolean(user.inCall & IN_CALL));
-      const me = user.sessionId === state.sessionId;
+      const me = user.sessionId === state.selfId;
       item.textContent = me ? `${state.nick} (you)` : state.nicks.get(user.sessionId) || user.actorId || user.userId || "Guest";
       return item;
     });
@@ -270,18 +558,26 @@
 
   // --- peers -------------------------------------------------------------------------------
 
-  function createPeer(sessionId, roomType, { offer, sid } = {}) {
-    const pc = new RTCPeerConnection({ iceServers: state.ice });
-    const peer = { pc, sessionId, roomType, sid: sid || String(Date.now()), pending: [], offerer: Boolean(offer), restarts: 0 };
+  /**
+   * Create the connection to `sessionId` for `roomType`. Roles: "p2p" (a browser at the
+   * other end), "publisher" (our stream to the MCU), "subscriber" (a stream from the MCU).
+   */
+  function createPeer(sessionId, roomType, { offer, sid, role = "p2p" } = {}) {
+    const pc = new RTCPeerConnection({ iceServers: state.ice, iceTransportPolicy: state.icePolicy });
+    // A camera stream shows in the sender's "video" tile, whatever type it travels as.
+    const tileType = role === "p2p" ? roomType : "video";
+    const peer = { pc, sessionId, roomType, role, tileKey: `${sessionId}|${tileType}`, sid: sid || String(Date.now()), pending: [], offerer: Boolean(offer), restarts: 0 };
     state.peers.set(`${sessionId}|${roomType}`, peer);
-    if (roomType === "video") {
-      const stream = state.localStream;
+    const stream = state.localStream;
+    if (role === "publisher") {
+      for (const track of stream ? stream.getTracks() : []) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    } else if (role === "p2p" && roomType === "video") {
       for (const track of stream ? stream.getTracks() : []) pc.addTrack(track, stream);
       if (offer) {
         if (!stream || !stream.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
         if (!stream || !stream.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
       }
-    } else if (offer && state.screenStream) {
+    } else if (role === "p2p" && offer && state.screenStream) {
       for (const track of state.screenStream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [state.screenStream] });
     }
     pc.onicecandidate = (event) => {
@@ -293,14 +589,14 @@
       }
     };
     pc.ontrack = (event) => {
-      if (roomType === "screen" && peer.offerer) return;
-      const tile = tileFor(sessionId, roomType);
+      if (role === "publisher" || (roomType === "screen" && role === "p2p" && peer.offerer)) return;
+      const tile = tileFor(sessionId, tileType);
       const video = tile.querySelector("video");
-      const stream = event.streams[0] || new MediaStream([event.track]);
-      if (video.srcObject !== stream) video.srcObject = stream;
+      const remote = event.streams[0] || new MediaStream([event.track]);
+      if (video.srcObject !== remote) video.srcObject = remote;
     };
     pc.onconnectionstatechange = () => {
-      const tile = document.querySelector(`.tile[data-key="${CSS.escape(`${sessionId}|${roomType}`)}"]`);
+      const tile = role === "publisher" ? $("local-tile") : document.querySelector(`.tile[data-key="${CSS.escape(peer.tileKey)}"]`);
       if (tile) tile.dataset.connection = pc.connectionState;
       if (pc.connectionState === "failed" && peer.offerer && peer.restarts < 5) {
         peer.restarts += 1;
@@ -320,8 +616,8 @@
   function closePeer(peer) {
     peer.pc.close();
     state.peers.delete(`${peer.sessionId}|${peer.roomType}`);
-    if (peer.roomType === "screen") {
-      const tile = document.querySelector(`.tile[data-key="${CSS.escape(`${peer.sessionId}|screen`)}"]`);
+    if (peer.role === "p2p" && peer.roomType === "screen") {
+      const tile = document.querySelector(`.tile[data-key="${CSS.escape(peer.tileKey)}"]`);
       if (tile) tile.remove();
     }
   }
@@ -344,8 +640,18 @@
   }
 
   async function handleMessage(message) {
+    try {
+      await handleSignal(message);
+    } catch (problem) {
+      console.error("signaling message failed", message && message.type, problem);
+    }
+  }
+
+  async function handleSignal(message) {
     const from = message.from;
-    if (!from || from === state.sessionId) return;
+    const mcu = state.signaling && state.signaling.mcu;
+    // From ourselves only the MCU's answers to our publisher.
+    if (!from || (from === state.selfId && !mcu)) return;
     const roomType = message.roomType === "screen" ? "screen" : "video";
     const key = `${from}|${roomType}`;
     const payload = message.payload || {};
@@ -354,12 +660,18 @@
       case "offer":
         if (!state.inCall) return;
         if (payload.nick) setNick(from, payload.nick);
-        if (peer && peer.sid !== message.sid && !peer.offerer) {
+        if (mcu) {
+          // The MCU offers a subscription: a new offer replaces the old connection.
+          if (peer) closePeer(peer);
+          clearTimeout(state.fallbacks.get(from));
+          state.fallbacks.delete(from);
+          peer = createPeer(from, roomType, { sid: message.sid, role: "subscriber" });
+        } else if (peer && peer.sid !== message.sid && !peer.offerer) {
           closePeer(peer);
           peer = null;
         } else if (peer && peer.offerer && peer.pc.signalingState !== "stable") {
           // Both offered at once: the smaller session id yields (the larger one offers).
-          if (state.sessionId > from) return;
+          if (state.selfId > from) return;
           closePeer(peer);
           peer = null;
         }
@@ -398,7 +710,7 @@
         if (state.peers.has(`${from}|screen`)) closePeer(state.peers.get(`${from}|screen`));
         break;
       case "control":
-        if (payload.action === "forceMute" && payload.peerId === state.sessionId && state.audioOn) toggleAudio();
+        if (payload.action === "forceMute" && payload.peerId === state.selfId && state.audioOn) toggleAudio();
         break;
       default:
         break;
@@ -494,6 +806,7 @@
       throw new Error(`Could not join the call (HTTP ${answer.status}).`);
     }
     state.inCall = true;
+    state.selfSeenInCall = false;
     $("local-video").srcObject = stream;
     $("local-tile").hidden = false;
     $("local-tile").dataset.video = state.videoOn ? "on" : "off";
@@ -501,10 +814,13 @@
     $("controls").hidden = false;
     const moderator = MODERATOR_TYPES.includes(state.room.participantType);
     $("end-call").hidden = !moderator;
-    $("share-screen").hidden = !(navigator.mediaDevices.getDisplayMedia && (moderator || state.room.permissions & PUBLISH_SCREEN));
+    // Through an MCU the page sends its camera only (0.4.1 may carry it as "screen" already).
+    $("share-screen").hidden = state.signaling.mcu || !(navigator.mediaDevices.getDisplayMedia && (moderator || state.room.permissions & PUBLISH_SCREEN));
     $("toggle-audio").disabled = !(stream && stream.getAudioTracks().length);
     $("toggle-video").disabled = !(stream && stream.getVideoTracks().length);
     status("In the call.");
+    // The list that shows us in the call may have come before the answer.
+    handleUsers([...state.users.values()]);
   }
 
   function stopLocalMedia() {
@@ -624,7 +940,7 @@
   $("end-call").addEventListener("click", () => leaveCall({ everyone: true }));
   window.addEventListener("pagehide", () => {
     if (!state.sessionId) return;
-    state.pollGeneration += 1;
+    if (state.signaling) state.signaling.close();
     closeAllPeers();
     ocs("DELETE", `${API}/v4/room/${token}/participants/active`, undefined, { keepalive: true });
   });
@@ -632,6 +948,16 @@
   // Exposed for the browser tests and the curious: read-only views of the call.
   window.talkCall = {
     state,
-    peerStates: () => [...state.peers.values()].map((peer) => ({ sessionId: peer.sessionId, roomType: peer.roomType, connection: peer.pc.connectionState })),
+    peerStates: () => [...state.peers.values()].map((peer) => ({ sessionId: peer.sessionId, roomType: peer.roomType, role: peer.role, connection: peer.pc.connectionState })),
+    /** Resolve to the types of the local and remote candidates of each connection's selected pair. */
+    selectedCandidates: () => Promise.all([...state.peers.values()].map(async (peer) => {
+      const stats = await peer.pc.getStats();
+      for (const report of stats.values()) {
+        if (report.type !== "transport" || !report.selectedCandidatePairId) continue;
+        const pair = stats.get(report.selectedCandidatePairId);
+        return { sessionId: peer.sessionId, local: stats.get(pair.localCandidateId).candidateType, remote: stats.get(pair.remoteCandidateId).candidateType };
+      }
+      return { sessionId: peer.sessionId, local: null, remote: null };
+    })),
   };
 })();
