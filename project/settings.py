@@ -121,6 +121,14 @@ TALK_CALLS = {
     ],
     "SIGNALING_SECRET": env.str("TALK_SIGNALING_SECRET", default=""),
     "SIGNALING_BACKEND_URL": env.str("TALK_SIGNALING_BACKEND_URL", default=""),
+    # Hello v2 tokens (signaling servers of upstream 1.0.0+): a PEM file written by
+    # "manage.py talk_calls_hpb_config token-key"; unset: hello v1 tickets only.
+    "SIGNALING_TOKEN_PRIVATE_KEY": (
+        Path(env.str("TALK_SIGNALING_TOKEN_KEY_FILE")).read_text()
+        if env.str("TALK_SIGNALING_TOKEN_KEY_FILE", "")
+        else ""
+    ),
+    "SIGNALING_TOKEN_ALGORITHM": env.str("TALK_SIGNALING_TOKEN_ALGORITHM", default="ES256"),
 }
 
 # Internal signaling's channel layer (Django Channels). REDIS_URL (or CHANNEL_LAYER_URL)

@@ -11,6 +11,7 @@ import json
 
 from .conf import DEFAULTS, app_settings
 from .constants import StartCalls
+from .signaling import tokens
 
 #: The Nextcloud server version this app answers like (Talk 21 = Nextcloud 31).
 SERVER_VERSION = {
@@ -135,7 +136,7 @@ def spreed_capabilities(*, is_user: bool) -> dict:
         "experiments": [],
     }
     if serves_signaling():
-        config["signaling"] = {"session-ping-limit": 200, "hello-v2-token-key": ""}
+        config["signaling"] = {"session-ping-limit": 200, "hello-v2-token-key": tokens.public_key_text()}
         config_local["signaling"] = []
     return {
         "features": list(FEATURE_ENDPOINTS),

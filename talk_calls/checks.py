@@ -5,7 +5,7 @@ dial-out backend not importable, E006 kill timeout shorter than ping timeout, E0
 guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
 client address header, E020 bad STUN_SERVERS or TURN_SERVERS; external signaling: E021 bad
 signaling mode, E022 bad signaling server list, E023 servers without a usable secret, E024
-bad backend URL.
+bad backend URL, E025 unusable hello v2 token key.
 """
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
 from .hpb.servers import MODES, server_error
-from .signaling import ice
+from .signaling import ice, tokens
 
 _INT_RANGES = {
     "START_CALLS": (0, 3),
@@ -170,6 +170,21 @@ def _signaling_backend_url(value: dict) -> list:
     ]
 
 
+def _signaling_token_key(value: dict) -> list:
+    problem = tokens.key_error(
+        value.get("SIGNALING_TOKEN_PRIVATE_KEY", ""), value.get("SIGNALING_TOKEN_ALGORITHM", "ES256")
+    )
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"TALK_CALLS hello v2 token key: {problem}.",
+            hint="Make one with: manage.py talk_calls_hpb_config token-key [--algorithm ES256]; or leave it empty.",
+            id="talk_calls.E025",
+        )
+    ]
+
+
 _SETTING_CHECKS = (
     _unknown_keys,
     _integer_ranges,
@@ -183,12 +198,13 @@ _SETTING_CHECKS = (
     _signaling_servers,
     _signaling_secret,
     _signaling_backend_url,
+    _signaling_token_key,
 )
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010, E020 ... E024)."""
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010, E020 ... E025)."""
     value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]

@@ -29,6 +29,10 @@ DEFAULTS = {
     "SIGNALING_SERVERS": [],
     "SIGNALING_SECRET": "",
     "SIGNALING_BACKEND_URL": "",
+    # Hello v2 tokens (JWT) for signaling servers of upstream 1.0.0 or newer: a PEM private
+    # key of the algorithm; empty: only hello v1 tickets (all Debian's 0.4.1 speaks).
+    "SIGNALING_TOKEN_PRIVATE_KEY": "",
+    "SIGNALING_TOKEN_ALGORITHM": "ES256",
 }
 
 

@@ -395,7 +395,8 @@ SIGNALING_SETTINGS_OPERATIONS = {
         "Get the signaling settings",
         params=(Param("token", _string(SHORT_FIELD_MAX_LENGTH), "The conversation (optional)"),),
         ok=((200, "SignalingSettings"),),
-        raises=(NotFound(),),
+        # BadRequest("token"): conversation_cluster mode without a room's token.
+        raises=(NotFound(), BadRequest("token")),
     )
 }
 

@@ -1,6 +1,7 @@
 """Signaling: what lets Talk clients set up WebRTC calls through this app (talk-signaling.md).
 
 - ``tickets``: the v1 signaling ticket of ``helloAuthParams["1.0"]``.
+- ``tokens``: the hello v2 token (JWT) of ``helloAuthParams["2.0"]``, when a key is configured.
 - ``ice``: STUN and TURN servers with TURN REST credentials.
 - ``config``: the ``GET signaling/settings`` payload, per signaling mode.
 - ``relay``: internal signaling over the Channels layer: one channel per Talk session,

@@ -12,9 +12,10 @@ from ..hpb.servers import CONVERSATION_CLUSTER, EXTERNAL, INTERNAL, server_for_r
 from ..hpb.servers import signaling_mode as signaling_mode
 from .ice import stun_servers, turn_servers
 from .tickets import make_ticket
+from .tokens import make_token
 
 
-def internal_fields(*, user_id: str | None, room) -> dict:
+def internal_fields(*, user_id: str | None, room, **context) -> dict:
     """Return the fields of internal mode: no server, the v1 ticket only."""
     ticket = make_ticket(user_id)
     return {
@@ -25,24 +26,29 @@ def internal_fields(*, user_id: str | None, room) -> dict:
     }
 
 
-def external_fields(*, user_id: str | None, room) -> dict:
-    """Return the fields of external mode: the room's signaling server and the v1 ticket.
+def external_fields(*, user_id: str | None, room, display_name: str = "", issuer: str = "") -> dict:
+    """Return the fields of external mode: the room's signaling server, the v1 ticket and,
+    with a token key configured, the hello v2 token (``signaling.tokens``; issued by
+    ``issuer``, the app's base URL). Debian's 0.4.1 speaks hello 1.0 only.
 
-    Debian's 0.4.1 speaks hello 1.0 only, so ``helloAuthParams`` has no "2.0" token. In
-    ``conversation_cluster`` mode the room picks the server; without a room (no token) any
-    server is named, where the reference fails.
+    The settings view refuses a room-less request in ``conversation_cluster`` mode (the
+    reference fails there); in ``external`` mode it gets any server.
     """
     ticket = make_ticket(user_id)
     server = server_for_room(room.token if room is not None else "")
+    params: dict[str, Any] = {"1.0": {"userid": user_id, "ticket": ticket}}
+    token = make_token(user_id=user_id, display_name=display_name, issuer=issuer)
+    if token is not None:
+        params["2.0"] = {"token": token}
     return {
         "hideWarning": True,
         "server": server.url if server is not None else "",
         "ticket": ticket,
-        "helloAuthParams": {"1.0": {"userid": user_id, "ticket": ticket}},
+        "helloAuthParams": params,
     }
 
 
-#: mode -> builder of its fields; keyword arguments ``user_id`` and ``room``.
+#: mode -> builder of its fields; keyword arguments ``user_id``, ``room``, ``display_name``, ``issuer``.
 MODE_FIELDS: dict[str, Callable[..., dict]] = {
     INTERNAL: internal_fields,
     EXTERNAL: external_fields,
@@ -50,11 +56,11 @@ MODE_FIELDS: dict[str, Callable[..., dict]] = {
 }
 
 
-def settings_payload(*, user_id: str | None, room) -> dict:
+def settings_payload(*, user_id: str | None, room, display_name: str = "", issuer: str = "") -> dict:
     """Return the settings of ``room`` (or None: no token given) for ``user_id`` (None: a guest)."""
     mode = signaling_mode()
     payload: dict[str, Any] = {"signalingMode": mode, "userId": user_id}
-    payload.update(MODE_FIELDS[mode](user_id=user_id, room=room))
+    payload.update(MODE_FIELDS[mode](user_id=user_id, room=room, display_name=display_name, issuer=issuer))
     payload.update(
         {
             "federation": None,

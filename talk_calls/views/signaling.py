@@ -17,15 +17,16 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
 from ..access import Actor, find_room
+from ..conf import app_settings
 from ..constants import TOKEN_PATTERN
-from ..exceptions import NotFound, RoomNotFound
-from ..models import Session, kill_cutoff
+from ..exceptions import BadRequest, NotFound, RoomNotFound
+from ..models import Session, kill_cutoff, user_display_name
 from ..openapi.operations import SIGNALING_SETTINGS_OPERATIONS
 from ..openapi.schema import OCSAutoSchema
 from ..renderers import OCSResponse
 from ..signaling import messages as rules
 from ..signaling import pull, relay
-from ..signaling.config import INTERNAL, settings_payload, signaling_mode
+from ..signaling.config import CONVERSATION_CLUSTER, INTERNAL, settings_payload, signaling_mode
 from .base import OCSView
 
 #: How long a poll waits when nothing arrives (reference PULL_MESSAGES_TIMEOUT).
@@ -53,7 +54,16 @@ class SignalingSettingsView(OCSView):
                 room = None
             if room is None:
                 raise NotFound(None, "Conversation not found")
-        return OCSResponse(settings_payload(user_id=actor.user_id, room=room))
+        elif signaling_mode() == CONVERSATION_CLUSTER:
+            # The reference throws (a 500) here: every room has its own server, so name none.
+            raise BadRequest("token", "In conversation_cluster mode the settings need the room's token")
+        payload = settings_payload(
+            user_id=actor.user_id,
+            room=room,
+            display_name=user_display_name(actor.user) if actor.user else "",
+            issuer=app_settings.SIGNALING_BACKEND_URL or request.build_absolute_uri("/"),
+        )
+        return OCSResponse(payload)
 
 
 class SignalingSendView(OCSView):

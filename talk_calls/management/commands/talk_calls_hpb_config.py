@@ -3,6 +3,7 @@
     manage.py talk_calls_hpb_config signaling --listen 127.0.0.1:8080 --backend-url https://cloud.example/ [-o server.conf]
     manage.py talk_calls_hpb_config janus --ws-port 8188 [--output-dir /etc/janus]
     manage.py talk_calls_hpb_config coturn --secret S [-o turnserver.conf]
+    manage.py talk_calls_hpb_config token-key [--algorithm ES256] [-o token-key.pem]
 
 Without ``-o`` / ``--output-dir`` the text goes to standard output.
 """
@@ -20,10 +21,14 @@ from ...hpb.config import (
     render_janus,
     render_server_conf,
 )
+from ...signaling.tokens import ALGORITHMS, new_private_key
 
 
 class Command(BaseCommand):
-    help = "Write server.conf for nextcloud-spreed-signaling from TALK_CALLS, and Janus / coturn configuration."
+    help = (
+        "Write server.conf for nextcloud-spreed-signaling from TALK_CALLS, Janus / coturn configuration,"
+        " and hello v2 token keys."
+    )
 
     def add_arguments(self, parser):
         parts = parser.add_subparsers(dest="part", required=True)
@@ -55,6 +60,9 @@ class Command(BaseCommand):
         coturn.add_argument("--max-port", type=int, default=49200)
         coturn.add_argument("--allow-loopback-peers", action="store_true")
         coturn.add_argument("-o", "--output")
+        token = parts.add_parser("token-key", help="a private key for hello v2 tokens (SIGNALING_TOKEN_PRIVATE_KEY)")
+        token.add_argument("--algorithm", default="ES256", choices=ALGORITHMS)
+        token.add_argument("-o", "--output")
 
     def handle(self, *args, **options):
         part = options["part"]
@@ -88,6 +96,8 @@ class Command(BaseCommand):
                         self._write(str(Path(folder) / name), text)
                     else:
                         self.stdout.write(f"# --- {name}\n{text}")
+            elif part == "token-key":
+                self._write(options["output"], new_private_key(options["algorithm"]))
             else:
                 config = CoturnConfig(
                     secret=options["secret"],
