@@ -24,7 +24,7 @@ try:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 except ImportError:  # the hpb extra is not installed: no hello v2 tokens
-    jwt = None
+    jwt = None  # type: ignore[assignment]
 
 #: Seconds a token is valid (the reference's 60 s; the server allows some leeway).
 TOKEN_LIFETIME = 60
@@ -112,6 +112,7 @@ def new_private_key(algorithm: str = "ES256") -> str:
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}")
     kind = _KEY_TYPES[algorithm[:2]]
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
     if kind == "ec":
         curve = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}[algorithm]
         key = ec.generate_private_key(curve)
