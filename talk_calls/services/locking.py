@@ -6,6 +6,11 @@ other in a circle (STYLE.md habit 5, CONTRACT section 7). On SQLite the lock is 
 no-op and the re-read still refreshes the caller's copy.
 """
 
+from functools import partial
+
+from django.db import transaction
+
+from .. import signals
 from ..constants import LobbyState
 from ..exceptions import NotFound, RoomNotFound
 from ..models import Attendee, Room
@@ -27,11 +32,16 @@ def lock_room(room: Room) -> Room:
 
 
 def store_expired_lobby(room: Room, *, now=None) -> bool:
-    """Store an expired lobby timer as "no lobby" (room lock held); return whether it did."""
+    """Store an expired lobby timer as "no lobby" (room lock held); return whether it did.
+
+    Sends ``signals.room_modified`` on commit (a signaling server then tells the room's
+    clients, ``update``), as when a moderator opens the lobby.
+    """
     if room.lobby_state == LobbyState.NONE or room.effective_lobby_state(now) != LobbyState.NONE:
         return False
     Room.objects.filter(pk=room.pk).update(lobby_state=LobbyState.NONE, lobby_timer=None)
     room.lobby_state, room.lobby_timer = LobbyState.NONE, None
+    transaction.on_commit(partial(signals.room_modified.send, sender=Room, room=room))
     return True
 
 

@@ -9,11 +9,15 @@ import json
 import socket
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
-from talk_calls.constants import InCallFlag, Permission
+from talk_calls.constants import InCallFlag, LobbyState, Permission
 from talk_calls.hpb.checksum import checksum
 from talk_calls.hpb.notifier import Notification, Sender, sender
 from talk_calls.hpb.servers import SignalingServer
@@ -152,6 +156,23 @@ def test_room_changes_send_invite_update_and_delete(db, hpb, django_capture_on_c
     assert update["properties"]["name"] == "After"
     ((_, delete),) = hpb.messages("delete")
     assert sorted(delete["userids"]) == sorted([owner.actor_id, newcomer.get_username()])
+
+
+def test_an_expired_lobby_timer_sends_update_when_it_is_stored(db, hpb, django_capture_on_commit_callbacks):
+    """Reads count an expired timer as open; the expiry command and the next write store it,
+    and each store tells the signaling server (``update`` with the open lobby)."""
+    past = timezone.now() - timedelta(minutes=1)
+    by_command = RoomFactory(lobby_state=LobbyState.NON_MODERATORS, lobby_timer=past)
+    still_closed = RoomFactory(lobby_state=LobbyState.NON_MODERATORS, lobby_timer=timezone.now() + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("talk_calls_expire_sessions", stdout=StringIO())
+    by_write = RoomFactory(lobby_state=LobbyState.NON_MODERATORS, lobby_timer=past)
+    with django_capture_on_commit_callbacks(execute=True):
+        in_call(by_write)  # a call join locks the room, and sends no update of its own
+    updates = {path.rsplit("/", 1)[1]: update["properties"] for path, update in hpb.messages("update")}
+    assert set(updates) == {by_command.token, by_write.token}
+    assert all(p["lobby-state"] == LobbyState.NONE and p["lobby-timer"] is None for p in updates.values())
+    assert still_closed.token not in updates
 
 
 def test_internal_mode_sends_nothing(db, hpb, settings, django_capture_on_commit_callbacks):

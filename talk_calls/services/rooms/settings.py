@@ -196,9 +196,16 @@ def open_expired_lobbies(*, now=None) -> int:
     """Store every expired lobby timer as "no lobby" (the periodic command); return how many rooms.
 
     Reads already count such a lobby as open (``Room.effective_lobby_state``); this only
-    makes the stored state agree, as ``clear_expired()`` does for ``contrib.sessions``.
+    makes the stored state agree, as ``clear_expired()`` does for ``contrib.sessions``. Lock
+    the rooms; send ``room_modified`` for each on commit (a signaling server's ``update``).
     """
     now = now or timezone.now()
-    return Room.objects.filter(lobby_state=LobbyState.NON_MODERATORS, lobby_timer__lte=now).update(
-        lobby_state=LobbyState.NONE, lobby_timer=None
-    )
+    with transaction.atomic():
+        rooms = list(
+            Room.objects.select_for_update().filter(lobby_state=LobbyState.NON_MODERATORS, lobby_timer__lte=now)
+        )
+        Room.objects.filter(pk__in=[room.pk for room in rooms]).update(lobby_state=LobbyState.NONE, lobby_timer=None)
+        for room in rooms:
+            room.lobby_state, room.lobby_timer = LobbyState.NONE, None
+            room_modified(room)
+    return len(rooms)
