@@ -8,7 +8,8 @@ so an outage of the signaling server never slows or fails an API request. A full
 drops the notification with a warning. In internal mode the receivers return at once.
 
 Sent for Debian's 0.4.1 (section E): ``incall`` with explicit ``changed`` / ``users`` lists for
-every in-call change, end-for-everyone included (0.4.1 has no ``all``); ``participants`` for
+every in-call change, end-for-everyone included (0.4.1 has no ``all``), split over several
+requests of at most ``MAX_BODY`` bytes (0.4.1 answers 413 to bodies over 64 KiB); ``participants`` for
 permission and type changes; ``invite``, ``disinvite``, ``update``, ``delete``; ``message`` for
 chat refreshes (``send_message``). ``switchto`` and ``dialout`` are never sent. Missing
 features in the server's ``X-Spreed-Signaling-Features`` answer header are a warning.
@@ -38,6 +39,9 @@ from .servers import INTERNAL, SignalingServer, server_for_room, signaling_mode
 logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
+#: Largest body sent: 0.4.1 refuses bodies over 64 KiB (``maxBodySize``, HTTP 413), about 90
+#: session entries of a notification with 255-character session ids.
+MAX_BODY = 60 * 1024
 TIMEOUT = 5.0
 ATTEMPTS = 3
 RETRY_DELAYS = (0.1, 0.5)
@@ -163,13 +167,43 @@ def _unverified_context() -> ssl.SSLContext:
     return context
 
 
-def notify(room: Room, kind: str, payload: dict) -> None:
-    """Queue ``{"type": kind, kind: payload}`` for the signaling server of ``room``."""
+def _encode(kind: str, payload: dict) -> bytes:
+    return json.dumps({"type": kind, kind: payload}, separators=(",", ":")).encode()
+
+
+def split_bodies(kind: str, payload: dict, lists: dict[str, list], *, limit: int = MAX_BODY) -> list[bytes]:
+    """Return the bodies of ``kind`` notifications, each at most ``limit`` bytes where the
+    entries allow it, that carry ``payload`` and the entries of ``lists`` spread over them
+    in order (every body names every list, some empty).
+
+    Each body is a complete notification: the server forwards each to the clients as a
+    ``participants`` update, which clients take as changes of the sessions it lists.
+    """
+    empty = {name: [] for name in lists}
+    base = len(_encode(kind, {**payload, **empty}))
+    bodies, current, size = [], {name: [] for name in lists}, base
+    for name, entries in lists.items():
+        for entry in entries:
+            entry_size = len(json.dumps(entry, separators=(",", ":")).encode()) + 1
+            if size + entry_size > limit and any(current.values()):
+                bodies.append(_encode(kind, {**payload, **current}))
+                current, size = {name: [] for name in lists}, base
+            current[name].append(entry)
+            size += entry_size
+    bodies.append(_encode(kind, {**payload, **current}))
+    return bodies
+
+
+def notify(room: Room, kind: str, payload: dict, lists: dict[str, list] | None = None) -> None:
+    """Queue ``{"type": kind, kind: payload}`` for the signaling server of ``room``; the
+    entries of ``lists`` (e.g. ``changed`` and ``users``) go into as many requests as keep
+    each under ``MAX_BODY``."""
     server = server_for_room(room.token)
     if server is None:
         return
-    body = json.dumps({"type": kind, kind: payload}, separators=(",", ":")).encode()
-    sender.submit(Notification(server=server, token=room.token, body=body))
+    bodies = split_bodies(kind, payload, lists) if lists else [_encode(kind, payload)]
+    for body in bodies:
+        sender.submit(Notification(server=server, token=room.token, body=body))
 
 
 def _external() -> bool:
@@ -205,7 +239,7 @@ def send_incall(sender, room, session_ids, **kwargs):
         return
     changed, users = _entries(room, session_ids, with_permissions=False)
     flags = changed[0]["inCall"] if len(changed) == 1 else 0
-    notify(room, "incall", {"incall": flags, "changed": changed, "users": users})
+    notify(room, "incall", {"incall": flags}, {"changed": changed, "users": users})
 
 
 @receiver(signals.permissions_changed, dispatch_uid="talk_calls_hpb_participants")
@@ -214,7 +248,7 @@ def send_participants(sender, room, session_ids, **kwargs):
     if not session_ids or not _external():
         return
     changed, users = _entries(room, session_ids, with_permissions=True)
-    notify(room, "participants", {"changed": changed, "users": users})
+    notify(room, "participants", {}, {"changed": changed, "users": users})
 
 
 @receiver(signals.attendees_added, dispatch_uid="talk_calls_hpb_invite")

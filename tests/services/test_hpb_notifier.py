@@ -17,11 +17,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from talk_calls.constants import InCallFlag, LobbyState, Permission
+from talk_calls.constants import MODERATOR_TYPES, InCallFlag, LobbyState, Permission
 from talk_calls.hpb.checksum import checksum
-from talk_calls.hpb.notifier import Notification, Sender, sender
+from talk_calls.hpb.notifier import MAX_BODY, Notification, Sender, sender
 from talk_calls.hpb.servers import SignalingServer
-from tests.factories import AttendeeFactory, RoomFactory, UserFactory
+from talk_calls.models import Session
+from tests.factories import AttendeeFactory, RoomFactory, SessionFactory, UserFactory
 from tests.helpers import OCSClient, call_url, in_call, in_room, room_url
 
 SECRET = "notifier-test-secret-0123456789"
@@ -102,6 +103,27 @@ def test_end_for_everyone_lists_every_session_out_of_the_call(db, hpb, django_ca
     assert ended["incall"] == 0 and ended["users"] == []
     assert len(ended["changed"]) == 2 and {c["inCall"] for c in ended["changed"]} == {0}
     assert "all" not in ended  # 0.4.1 does not know it
+
+
+def test_a_large_call_is_notified_in_requests_under_64_kib(db, hpb, django_capture_on_commit_callbacks):
+    """0.4.1 answers 413 to bodies over 64 KiB: 150 sessions in a call (255-character ids) go
+    out in several ``incall`` requests that together list every session, each one once."""
+    room = RoomFactory()
+    moderator, _ = in_call(room, moderator=True)
+    sessions = SessionFactory.create_batch(150, room=room, in_call=InCallFlag.IN_CALL | InCallFlag.WITH_AUDIO)
+    hpb.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert moderator.ocs("DELETE", call_url(room.token), {"all": True}).status_code == 200
+    ended = hpb.messages("incall")
+    assert len(ended) > 1
+    assert all(len(body) <= MAX_BODY for _, _, body in hpb.received)
+    changed = [entry["sessionId"] for _, message in ended for entry in message["changed"]]
+    assert sorted(changed) == sorted([s.session_id for s in sessions] + [moderator_session(room)])
+    assert {message["incall"] for _, message in ended} == {0}
+
+
+def moderator_session(room):
+    return Session.objects.get(room=room, attendee__participant_type__in=MODERATOR_TYPES).session_id
 
 
 def test_removing_an_attendee_disinvites_the_user_and_the_sessions(db, hpb, django_capture_on_commit_callbacks):
