@@ -179,9 +179,11 @@ def split_bodies(kind: str, payload: dict, lists: dict[str, list], *, limit: int
     Each body is a complete notification: the server forwards each to the clients as a
     ``participants`` update, which clients take as changes of the sessions it lists.
     """
-    empty = {name: [] for name in lists}
+    empty: dict[str, list] = {name: [] for name in lists}
     base = len(_encode(kind, {**payload, **empty}))
-    bodies, current, size = [], {name: [] for name in lists}, base
+    bodies: list[bytes] = []
+    current: dict[str, list] = {name: [] for name in lists}
+    size = base
     for name, entries in lists.items():
         for entry in entries:
             entry_size = len(json.dumps(entry, separators=(",", ":")).encode()) + 1
