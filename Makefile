@@ -8,6 +8,9 @@
 #               are described in bench/run.py)
 #   make bench-signaling  internal signaling: message latency (in-memory, Redis, two
 #               processes) and 1,000 idle polls (docs/PERFORMANCE.md, "Internal signaling")
+#   make bench-hpb  the High-Performance Backend: backend pings, idle clients and end for
+#               everyone with 1,000 clients of Debian's signaling server (docs/PERFORMANCE.md,
+#               "High-Performance Backend"; BENCH_PG_URL names its database, made and dropped)
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
 # test run (pytest-django creates test_<name> there); DEMO_ADDR, where make demo listens.
 
@@ -21,7 +24,7 @@ DEMO_HOST = $(firstword $(subst :, ,$(DEMO_ADDR)))
 DEMO_PORT = $(lastword $(subst :, ,$(DEMO_ADDR)))
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-sqlite test-postgres venv lint services clean bench bench-signaling
+.PHONY: demo test test-sqlite test-postgres venv lint services clean bench bench-signaling bench-hpb
 
 venv: $(VENV)/.installed
 
@@ -83,6 +86,9 @@ bench: $(VENV)/.bench-installed
 
 bench-signaling: venv services
 	$(BIN)/python bench/signaling.py --messages 1000 --idle 1000
+
+bench-hpb: venv services
+	$(BIN)/python bench/hpb.py --clients 1000 --ping-requests 200 --ping-size 200
 
 lint: venv
 	$(BIN)/ruff check .
