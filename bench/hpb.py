@@ -18,8 +18,9 @@ whose backend is that app server, with ``server.conf`` from ``talk_calls.hpb.con
    in that window, by path (the signaling server's pings are all there should be).
 3. End for everyone: the moderator's ``DELETE call {"all": true}`` on the app server; the
    clock runs from before the request until each client's WebSocket delivers the
-   ``participants`` update (0.4.1 has no ``incall-all``: one ``incall`` notification lists
-   every session, and the server sends each client the whole list).
+   ``participants`` update that names its own session out of the call (0.4.1 has no
+   ``incall-all``: the ``incall`` notifications list every session, in requests of at most
+   60 KiB, and the server sends each of them to every client of the room).
 
 Prints a Markdown table; ``--json FILE`` writes the numbers too.
 """
@@ -280,15 +281,21 @@ class Bench:
             await self.answer(ws, "2", "room")
         self.connected += 1
         try:
-            await self.listen(index, ws)
+            await self.listen(index, session_id, ws)
         except ConnectionClosed:
             pass
 
-    async def listen(self, index: int, ws) -> None:
+    async def listen(self, index: int, session_id: str, ws) -> None:
+        """Note when this client learns that its own session left the call: the first
+        ``participants`` update after the end that names its Talk session id."""
         async for raw in ws:
             if os.environ.get("BENCH_HPB_DEBUG") and index == 0:
                 print("client 0 got", raw[:300], flush=True)
-            if self.ending_at is not None and '"target":"participants"' in raw and index not in self.arrivals:
+            if self.ending_at is None or '"target":"participants"' not in raw:
+                continue
+            self.received_bytes += len(raw)
+            self.received_messages += 1
+            if index not in self.arrivals and session_id in raw:
                 self.arrivals[index] = time.perf_counter() - self.ending_at
                 if len(self.arrivals) == len(self.call_sessions):
                     self.all_arrived.set()
@@ -304,6 +311,7 @@ class Bench:
 
     async def measure_clients(self) -> None:
         self.sockets, self.connected, self.arrivals, self.ending_at = [], 0, {}, None
+        self.received_bytes = self.received_messages = 0
         self.all_arrived = asyncio.Event()
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
         started = time.perf_counter()
@@ -368,6 +376,8 @@ class Bench:
             "first_ms": round(seen[0] * 1000, 1) if seen else None,
             "p50_ms": round(statistics.median(seen) * 1000, 1) if seen else None,
             "last_ms": round(seen[-1] * 1000, 1) if seen else None,
+            "messages_received": self.received_messages,
+            "megabytes_received": round(self.received_bytes / 1e6, 1),
         }
         for ws in self.sockets:
             await ws.close()
@@ -395,7 +405,8 @@ class Bench:
             f"| end for everyone, {end['sessions']} sessions | request {end['request_ms']} ms "
             f"(server {end['server_ms']} ms, {end['queries']} statements); clients reached "
             f"{end['clients_reached']}/{self.args.clients}: first {end['first_ms']} ms, p50 {end['p50_ms']} ms, "
-            f"last {end['last_ms']} ms |",
+            f"last {end['last_ms']} ms; {end['messages_received']} messages, {end['megabytes_received']} MB "
+            "received in all |",
         ]
         return "\n".join(lines)
 
