@@ -287,15 +287,18 @@ class Bench:
 
     async def listen(self, index: int, session_id: str, ws) -> None:
         """Note when this client learns that its own session left the call: the first
-        ``participants`` update after the end that names its Talk session id."""
-        async for raw in ws:
+        ``participants`` update after the end that names its Talk session id. Messages stay
+        bytes (no decoding): the clients share the machine with the servers they measure."""
+        needle = session_id.encode()
+        while True:
+            raw = await ws.recv(decode=False)
             if os.environ.get("BENCH_HPB_DEBUG") and index == 0:
                 print("client 0 got", raw[:300], flush=True)
-            if self.ending_at is None or '"target":"participants"' not in raw:
+            if self.ending_at is None or b'"target":"participants"' not in raw:
                 continue
             self.received_bytes += len(raw)
             self.received_messages += 1
-            if index not in self.arrivals and session_id in raw:
+            if index not in self.arrivals and needle in raw:
                 self.arrivals[index] = time.perf_counter() - self.ending_at
                 if len(self.arrivals) == len(self.call_sessions):
                     self.all_arrived.set()
