@@ -85,6 +85,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(values: list[float]) -> dict:
     ordered = sorted(values)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
@@ -218,6 +224,13 @@ class Bench:
             print("logs kept in", self.workdir)
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def pids(self) -> dict:
+        return {
+            "signaling server": self.signaling.pid,
+            "app server": self.app.pid,
+            "clients (this process)": os.getpid(),
+        }
 
     def counters(self) -> dict:
         return httpx.get(self.app_url + COUNTERS).json()
@@ -359,6 +372,7 @@ class Bench:
             outcome["seconds"] = time.perf_counter() - self.ending_at
             done.set()
 
+        cpu_before = {name: cpu_seconds(pid) for name, pid in self.pids().items()}
         self.ending_at = time.perf_counter()
         threading.Thread(target=end_call).start()
         try:
@@ -366,6 +380,7 @@ class Bench:
         except TimeoutError:
             pass
         await asyncio.to_thread(done.wait, 60)
+        cpu = {name: round(cpu_seconds(pid) - cpu_before[name], 1) for name, pid in self.pids().items()}
         client.close()
         response = outcome["response"]
         assert response.status_code == 200, response.text
@@ -381,6 +396,7 @@ class Bench:
             "last_ms": round(seen[-1] * 1000, 1) if seen else None,
             "messages_received": self.received_messages,
             "megabytes_received": round(self.received_bytes / 1e6, 1),
+            "cpu_seconds": cpu,
         }
         for ws in self.sockets:
             await ws.close()
@@ -409,7 +425,7 @@ class Bench:
             f"(server {end['server_ms']} ms, {end['queries']} statements); clients reached "
             f"{end['clients_reached']}/{self.args.clients}: first {end['first_ms']} ms, p50 {end['p50_ms']} ms, "
             f"last {end['last_ms']} ms; {end['messages_received']} messages, {end['megabytes_received']} MB "
-            "received in all |",
+            f"received in all; CPU seconds meanwhile: {end['cpu_seconds']} |",
         ]
         return "\n".join(lines)
 

@@ -297,8 +297,8 @@ def in_network_namespace() -> bool:
     return os.environ.get(NETNS_ENV) == "1"
 
 
-def run_in_network_namespace(node_id: str, folder: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    """Run one pytest node in a fresh network namespace of its own (``unshare --net``).
+def run_in_network_namespace(node_ids: list[str], folder: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run pytest nodes in a fresh network namespace of their own (``unshare --net``).
 
     Janus and libnice never offer loopback ICE candidates, so media between Janus and the
     test's peers needs a real interface: the namespace has loopback plus a veth pair
@@ -318,7 +318,7 @@ def run_in_network_namespace(node_id: str, folder: Path, timeout: float = 240) -
         "DATABASE_URL": f"sqlite:///{folder / 'netns.sqlite3'}",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    argv = [sys.executable, "-m", "pytest", node_id, "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    argv = [sys.executable, "-m", "pytest", *node_ids, "-q", "-p", "no:cacheprovider", "-o", "addopts="]
     script = f'{_NETNS_SETUP} && exec "$@"'
     return subprocess.run(
         ["unshare", "--net", "sh", "-c", script, "sh", *argv],

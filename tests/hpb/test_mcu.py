@@ -14,8 +14,9 @@ subscriber must receive video frames from each publisher. aiortc plays the brows
 import pytest
 
 from talk_calls.constants import InCallFlag
-from tests.factories import AttendeeFactory, RoomFactory
-from tests.helpers import call_url
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.factories import PASSWORD, AttendeeFactory, RoomFactory
+from tests.helpers import call_url, needs_tool, screenshot
 
 from .media import Peer
 from .processes import JANUS, SIGNALING, in_network_namespace, require, run_in_network_namespace
@@ -96,13 +97,15 @@ def test_debian_041_refuses_video_offers(mcu_signaling, live_server, media):
         ws.close()
 
 
-def test_three_people_call_through_janus_in_a_network_namespace(tmp_path):
-    """Run the call below in a network namespace of its own: Janus offers no loopback ICE
+def test_calls_through_janus_in_a_network_namespace(tmp_path):
+    """Run the calls below in a network namespace of their own: Janus offers no loopback ICE
     candidates, and the media must not touch the machine's real interfaces."""
     require(JANUS, SIGNALING)
-    result = run_in_network_namespace(f"{__file__}::test_three_people_call_through_janus", tmp_path)
+    needs_tool("chromium")
+    nodes = [f"{__file__}::test_three_people_call_through_janus", f"{__file__}::test_the_call_page_through_janus"]
+    result = run_in_network_namespace(nodes, tmp_path)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
-    assert "1 passed" in result.stdout, result.stdout[-3000:]
+    assert "2 passed" in result.stdout, result.stdout[-3000:]
 
 
 @pytest.mark.skipif(not in_network_namespace(), reason="runs inside the network namespace the test above makes")
@@ -144,3 +147,48 @@ def test_three_people_call_through_janus(mcu_signaling, live_server, media):
             peer.close()
         for _, ws in clients:
             ws.close()
+
+
+@pytest.mark.skipif(not in_network_namespace(), reason="runs inside the network namespace the test above makes")
+def test_the_call_page_through_janus(mcu_signaling, live_server, monkeypatch):
+    """Two Chromium pages in one call through the MCU: each publishes its camera once (as
+    "screen": 0.4.1 sends no welcome) and subscribes to the other's; both remote videos play."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    room = RoomFactory(name="MCU page room")
+    people = [AttendeeFactory(room=room, moderator=True), AttendeeFactory(room=room)]
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=needs_tool("chromium"), args=args, headless=True)
+        try:
+            pages = []
+            for attendee in people:
+                page = browser.new_context().new_page()
+                page.set_default_timeout(30_000)
+                page.goto(f"{live_server.url}/accounts/login/?next=/call/{room.token}/")
+                page.fill("#id_username", attendee.user.get_username())
+                page.fill("#id_password", PASSWORD)
+                page.click("input[type=submit]")
+                page.wait_for_url(f"**/call/{room.token}/")
+                page.click("#join-call")
+                page.wait_for_selector("#controls:not([hidden])")
+                pages.append(page)
+            for page in pages:
+                assert page.get_attribute("#talk-call", "data-mcu") == "true"
+                # One publisher and one subscriber, both connected to Janus; the remote video plays.
+                page.wait_for_function(
+                    "() => { const p = window.talkCall.peerStates();"
+                    " return p.length === 2 && p.every(x => x.connection === 'connected'); }"
+                )
+                roles = sorted((p["role"], p["roomType"]) for p in page.evaluate("window.talkCall.peerStates()"))
+                assert roles == [("publisher", "screen"), ("subscriber", "screen")]
+                page.wait_for_function(
+                    "() => { const v = [...document.querySelectorAll('.tile.remote video')];"
+                    " return v.length === 1 && v[0].videoWidth > 0 && v[0].currentTime > 0; }"
+                )
+            screenshot(pages[0], "hpb-mcu-page")
+            pages[0].click("#end-call")
+            pages[1].wait_for_selector("#status:has-text('The call ended.')")
+        finally:
+            browser.close()
