@@ -5,16 +5,137 @@ DELETE, the web client a JSON body, iOS ``silentFor[]=a&silentFor[]=b`` in a for
 (CONTRACT section 3). ``Params`` merges them (body wins over query) and converts with
 Talk's rules; a value of the wrong type raises ``InvalidParameter`` (400
 ``{"error": <name>}``), never a 500. Unknown parameters are ignored.
+
+Every string that reaches a view passes ``check_values`` first, in one place
+(``Params.from_request``): query, form and JSON values, dictionary keys and list items at
+any depth must be valid UTF-8 text (no lone surrogate), contain no NUL and stay within
+``MAX_STRING_LENGTH``; a body nests at most ``MAX_JSON_DEPTH`` levels (checked on the raw
+bytes before the JSON is parsed) and holds at most ``MAX_VALUES`` values. The typed getters
+then apply each parameter's own length.
 """
 
 import re
 from collections.abc import Mapping
+from io import BytesIO
 
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPartParser
 
 from .exceptions import InvalidParameter
 
-PARSER_CLASSES = [JSONParser, FormParser, MultiPartParser]
+#: No Talk parameter is longer; the getters apply the tighter per-parameter limits.
+MAX_STRING_LENGTH = 65536
+#: Deepest JSON nesting accepted: Talk bodies nest two levels (``participants.users``).
+MAX_JSON_DEPTH = 32
+#: Most strings, numbers and containers a body or query may hold.
+MAX_VALUES = 10000
+
+#: JSON string literals, to be blanked out before brackets are counted.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+#: Lone surrogates cannot be encoded as UTF-8 (PostgreSQL refuses them); NUL neither is text.
+_BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Return whether the JSON text ``raw`` nests deeper than ``limit`` (unbalanced text counts
+    as too deep). Runs in C-speed passes, without parsing: strings are blanked, then the
+    innermost ``[]``/``{}`` pairs are removed ``limit`` times; anything left is deeper."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, bytes(set(range(256)) - set(b"[]{}")))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if shorter == brackets:
+            return True  # unbalanced: not JSON the parser would accept either
+        brackets = shorter
+    return bool(brackets)
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies whose nesting is checked before ``json.loads`` sees them (400 ``body``)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if json_depth_exceeds(raw):
+            raise ParseError(f"JSON nesting deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            return super().parse(BytesIO(raw), media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON nesting too deep")
+
+
+class _DiscardFiles(FileUploadHandler):
+    """An upload handler that keeps no file part: nothing is buffered or written to disk."""
+
+    def new_file(self, *args, **kwargs):
+        raise SkipFile()
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
+
+
+class FieldsOnlyMultiPartParser(MultiPartParser):
+    """Multipart forms read for their fields only: file parts are skipped, never stored
+    (no Talk endpoint takes a file); the whole body is bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    in ``views.base.OCSView`` before this runs."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            parser = DjangoMultiPartParser(meta, stream, [_DiscardFiles()], encoding)
+            data, files = parser.parse()
+            return DataAndFiles(data, files)
+        except MultiPartParserError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}")
+
+
+PARSER_CLASSES = [BoundedJSONParser, FormParser, FieldsOnlyMultiPartParser]
+
+
+def check_values(values: dict) -> None:
+    """Raise ``InvalidParameter`` unless every string in ``values`` (keys, values, list items,
+    at any depth) is UTF-8 text without NUL within ``MAX_STRING_LENGTH``, the nesting stays
+    within ``MAX_JSON_DEPTH`` and there are at most ``MAX_VALUES`` values. The error names the
+    top-level parameter (``body`` for a bad top-level key). Iterative: no recursion to exhaust."""
+    stack = [(None, values, 0)]
+    seen = 0
+    while stack:
+        name, value, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise InvalidParameter("body", f"more than {MAX_VALUES} values")
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidParameter(name or "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, str):
+            _check_string(name or "body", value)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    _check_string(name or "body", key)
+                stack.append((name if name is not None else str(key), item, depth + 1))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                stack.append((name or "body", item, depth + 1))
+
+
+def _check_string(name: str, value: str) -> None:
+    if len(value) > MAX_STRING_LENGTH:
+        raise InvalidParameter(name, f"{name} is longer than {MAX_STRING_LENGTH} characters")
+    match = _BAD_CHARACTERS.search(value)
+    if match is not None:
+        what = "NUL characters" if match.group() == "\x00" else "characters that are not valid UTF-8 text"
+        raise InvalidParameter(name, f"{name} must not contain {what}")
+
 
 _TRUE = ("true", "1")
 _FALSE = ("false", "0")
@@ -62,6 +183,7 @@ class Params:
         if not isinstance(data, Mapping):
             raise InvalidParameter("body", "The JSON body must be an object")
         values.update(_flatten(data))
+        check_values(values)
         return cls(values)
 
     def __contains__(self, name):
