@@ -25,6 +25,7 @@ from .constants import (
 )
 from .exceptions import LobbyActive, ParticipantNotFound, ReadOnlyRoom, RoomNotFound
 from .models import Attendee, Room, Session
+from .throttling import client_address
 
 SESSION_MAP_KEY = "talk_calls_sessions"
 #: Length of ``Session.django_session_key`` (64, the SHA-256 hex length).
@@ -108,13 +109,19 @@ class Actor:
 
     user: object | None
     sessions: TalkSessionMap
+    #: The client address throttles count by (``throttling.client_address``).
+    address: str = ""
 
     @classmethod
     def from_request(cls, request) -> "Actor":
         user = getattr(request, "user", None)
         if user is not None and not user.is_authenticated:
             user = None
-        return cls(user=user, sessions=TalkSessionMap(getattr(request._request, "session", None)))
+        return cls(
+            user=user,
+            sessions=TalkSessionMap(getattr(request._request, "session", None)),
+            address=client_address(request),
+        )
 
     @property
     def is_user(self) -> bool:

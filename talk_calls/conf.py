@@ -16,6 +16,13 @@ DEFAULTS = {
     "SESSION_KILL_TIMEOUT": 100,
     "MAX_CALL_DURATION": 0,
     "GUEST_USERS_GROUP": "guest_app",
+    # Hardening (issue 11): see talk_calls/throttling.py and README "Settings".
+    "THROTTLES": {},
+    "THROTTLE_CACHE": "default",
+    "PASSWORD_HASH_CONCURRENCY": 2,
+    "PASSWORD_HASH_WAIT": 10,
+    "MAX_GUESTS_PER_ROOM": 100,
+    "DIALOUT_TIMEOUT": 60,
 }
 
 

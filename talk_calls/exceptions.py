@@ -117,6 +117,35 @@ class InvalidParameter(BadRequest):
         super().__init__(name, message=message)
 
 
+class TooManyRequests(OCSError):
+    """429 with ``Retry-After``: a throttle of ``throttling`` is used up (``data: []``)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, *, wait: int, scope: str = ""):
+        super().__init__(f"Too many requests, retry after {wait} seconds")
+        self.wait = int(wait)
+        self.scope = scope
+        self.headers = {"Retry-After": str(self.wait)}
+
+    def payload(self):
+        return []
+
+
+class ServiceUnavailable(OCSError):
+    """503: the database went away in the middle of the request; nothing was committed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Service temporarily unavailable, retry"
+
+    def __init__(self):
+        super().__init__()
+        self.headers = {"Retry-After": "1"}
+
+    def payload(self):
+        return []
+
+
 class CSRFCheckFailed(drf.APIException):
     """412 with the plain JSON body ``{"message": "CSRF check failed"}``, not OCS-wrapped."""
 
@@ -144,6 +173,7 @@ def ocs_exception_handler(exc, context):
             exc.payload(),
             "" if isinstance(exc, CheckFailed) else str(exc.detail or ""),
             ocs_statuscode=getattr(exc, "ocs_statuscode", None),
+            headers=getattr(exc, "headers", None),
         )
     if isinstance(exc, RequestDataTooBig):
         return _response(413, {"error": "body", "message": str(exc)}, "Request body too large")
