@@ -247,6 +247,22 @@ def one_to_one_partners(rooms, user_id: str | None) -> dict:
     return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 
+def mask_phone_number(number: str) -> str:
+    """Return ``number`` without its last four characters, as the reference shows phone
+    attendees (``substr($number, 0, -4) . '…'`` in ``RoomController::addParticipantToRoom``)."""
+    return number[:-4] + "…" if len(number) > 4 else "…"
+
+
+def attendee_display_name(attendee: Attendee, caller: Participant) -> str:
+    """Return ``attendee``'s display name as ``caller`` may see it: a phone attendee's number
+    is masked for everyone but moderators."""
+    name = attendee.resolved_display_name()
+    if attendee.actor_type == ActorType.PHONES and not caller.is_moderator:
+        if attendee.phone_number and attendee.phone_number in name:
+            return name.replace(attendee.phone_number, mask_phone_number(attendee.phone_number))
+    return name
+
+
 def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> dict:
     """Return one entry of ``GET /room/{token}/participants`` (reference section 5.3).
 
@@ -273,7 +289,7 @@ def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> 
         "attendeeId": attendee.pk,
         "actorId": attendee.actor_id,
         "actorType": attendee.actor_type,
-        "displayName": attendee.resolved_display_name(),
+        "displayName": attendee_display_name(attendee, caller),
         "permissions": attendee.effective_permissions(room),
         "attendeePermissions": attendee.permissions,
         "attendeePin": attendee.pin if show_pin else "",

@@ -22,7 +22,7 @@ from ..permissions import (
     ModeratorOrNoLobby,
     ReadWriteConversation,
 )
-from ..serializers import timestamp
+from ..serializers import attendee_display_name, timestamp
 from ..services import calls, dialout, export, notifications
 from .base import OCSView, ParticipantView
 
@@ -34,12 +34,12 @@ NOTIFICATION_STATE_STATUS = {
 }
 
 
-def peer_payload(session: Session, token: str) -> dict:
+def peer_payload(session: Session, token: str, caller) -> dict:
     attendee = session.attendee
     return {
         "actorType": attendee.actor_type,
         "actorId": attendee.actor_id,
-        "displayName": attendee.resolved_display_name(),
+        "displayName": attendee_display_name(attendee, caller),
         "token": token,
         "lastPing": timestamp(session.last_ping),
         "sessionId": session.session_id,
@@ -66,7 +66,7 @@ class CallView(ParticipantView):
     def get(self, request, token):
         room = self.participant.room
         sessions = Session.objects.fresh_in_call(room).select_related("attendee__user")
-        return Response([peer_payload(session, room.token) for session in sessions])
+        return Response([peer_payload(session, room.token, self.participant) for session in sessions])
 
     def post(self, request, token):
         flags = self._flags()
