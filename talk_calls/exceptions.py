@@ -9,6 +9,7 @@ envelope itself is added by ``views.base.OCSView.finalize_response``.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework import status
@@ -175,6 +176,13 @@ def ocs_exception_handler(exc, context):
             ocs_statuscode=getattr(exc, "ocs_statuscode", None),
             headers=getattr(exc, "headers", None),
         )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database dropped the connection (or refused it): the transaction is gone,
+        # nothing was committed. Close the broken connection so the rest of this request
+        # (the session middleware) and the next one reconnect.
+        close_old_connections()
+        unavailable = ServiceUnavailable()
+        return _response(503, unavailable.payload(), str(unavailable.detail), headers=unavailable.headers)
     if isinstance(exc, RequestDataTooBig):
         return _response(413, {"error": "body", "message": str(exc)}, "Request body too large")
     if isinstance(exc, TooManyFieldsSent):
