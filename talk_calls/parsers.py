@@ -8,7 +8,8 @@ Talk's rules; a value of the wrong type raises ``InvalidParameter`` (400
 
 Every string that reaches a view passes ``check_values`` first, in one place
 (``Params.from_request``): query, form and JSON values, dictionary keys and list items at
-any depth must be valid UTF-8 text (no lone surrogate), contain no NUL and stay within
+any depth must be valid UTF-8 text (no lone surrogate), contain no NUL or other control
+character (tab, line feed and carriage return are text) and stay within
 ``MAX_STRING_LENGTH``; a body nests at most ``MAX_JSON_DEPTH`` levels (checked on the raw
 bytes before the JSON is parsed) and holds at most ``MAX_VALUES`` values. The typed getters
 then apply each parameter's own length.
@@ -35,8 +36,9 @@ MAX_VALUES = 10000
 
 #: JSON string literals, to be blanked out before brackets are counted.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-#: Lone surrogates cannot be encoded as UTF-8 (PostgreSQL refuses them); NUL neither is text.
-_BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+#: Lone surrogates cannot be encoded as UTF-8 (PostgreSQL refuses them); NUL and the other C0
+#: controls (but tab, line feed, carriage return) and DEL are no text a Talk client shows.
+_BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -133,7 +135,11 @@ def _check_string(name: str, value: str) -> None:
         raise InvalidParameter(name, f"{name} is longer than {MAX_STRING_LENGTH} characters")
     match = _BAD_CHARACTERS.search(value)
     if match is not None:
-        what = "NUL characters" if match.group() == "\x00" else "characters that are not valid UTF-8 text"
+        what = (
+            "characters that are not valid UTF-8 text"
+            if "\ud800" <= match.group() <= "\udfff"
+            else "control characters"
+        )
         raise InvalidParameter(name, f"{name} must not contain {what}")
 
 

@@ -1,0 +1,113 @@
+"""Real server processes for the hardening tests: gunicorn on the test database.
+
+``GunicornServer`` starts ``project.wsgi`` (behind the request-head guard) on a free port,
+with ``DEBUG=0`` and the database of the running test (PostgreSQL: the servers and the test
+share it), and stops it (process group) when done. Extra environment (``TALK_THROTTLES``,
+``CACHE_URL``) configures it.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """Return a DATABASE_URL for the database the running test uses (PostgreSQL only)."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"])
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or "5432"
+    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+
+
+class GunicornServer:
+    def __init__(self, *, workers=2, threads=4, env=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TALK_")},
+            "DJANGO_SETTINGS_MODULE": "tests.hardening.server_settings",
+            "DATABASE_URL": test_database_url(),
+            "DEBUG": "0",
+            "SECRET_KEY": "hardening-tests-" + "k" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "TALK_THROTTLES": json.dumps({}),
+            **(env or {}),
+        }
+        self.args = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "project.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--graceful-timeout",
+            "2",
+            "--timeout",
+            "60",
+        ]
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not start in 30 s")
+
+    def worker_pids(self) -> list[int]:
+        result = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in result.stdout.split()]
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def __exit__(self, *exc):
+        self.stop()
+        # Connections the server held are gone; the test's own connection is untouched.
+        return False
