@@ -254,8 +254,10 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
 
     Raise ``BadRequest()`` (data null) when the session is not in the call or ``flags``
     lack IN_CALL. The update is conditional on the session still being in the call, so a
-    racing leave or end-for-everyone is never undone. The room's ``call_flag`` is not
-    touched (reference). Sends ``participant_flags_changed`` on commit.
+    racing leave or end-for-everyone is never undone. The room's ``call_flag`` takes the
+    requested flags with a database-side OR while the call runs, room row first (the lock
+    order), so it covers every in-call session (the reference leaves it, a FIXME there).
+    Sends ``participant_flags_changed`` on commit.
     """
     session = participant.session
     if not flags & InCallFlag.IN_CALL:
@@ -265,9 +267,10 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
         old_flags = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
         if old_flags is None or not old_flags & InCallFlag.IN_CALL:
             raise BadRequest()
+        room = participant.room
+        Room.objects.filter(pk=room.pk, active_since__isnull=False).update(call_flag=F("call_flag").bitor(flags))
         if not _set_session_flags(session, masked, only_if_in_call=True):
             raise BadRequest()
-        room = participant.room
         send_on_commit(
             signals.participant_flags_changed,
             room,

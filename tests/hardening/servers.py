@@ -6,17 +6,23 @@ share it), and stops it (process group) when done. Extra environment (``TALK_THR
 ``CACHE_URL``) configures it.
 """
 
+import base64
+import http.client
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote
 
 from django.db import connection
+
+from ..factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,8 +100,16 @@ class GunicornServer:
         raise RuntimeError("gunicorn did not start in 30 s")
 
     def worker_pids(self) -> list[int]:
-        result = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
-        return [int(pid) for pid in result.stdout.split()]
+        """Return the pids of the gunicorn workers (children of the master), from /proc."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return pids
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
@@ -111,3 +125,52 @@ class GunicornServer:
         self.stop()
         # Connections the server held are gone; the test's own connection is untouched.
         return False
+
+
+class HttpActor:
+    """An HTTP client identity against a server: Basic credentials and/or the cookies it was
+    given (``keep_cookies``); one keep-alive connection per thread."""
+
+    def __init__(self, server, username=None, password=PASSWORD):
+        self.server = server
+        self.username = username
+        self.password = password
+        self.cookies = SimpleCookie()
+        self.local = threading.local()
+
+    def headers(self) -> dict:
+        headers = {"OCS-APIRequest": "true", "Accept": "application/json"}
+        if self.username:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())
+        return headers
+
+    def connection(self):
+        if getattr(self.local, "connection", None) is None:
+            self.local.connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
+        return self.local.connection
+
+    def send(self, method, path, *, body=b"", content_type="", keep_cookies=False):
+        headers = self.headers()
+        if content_type:
+            headers["Content-Type"] = content_type
+        for attempt in range(2):
+            conn = self.connection()
+            try:
+                conn.request(method, path, body=body or None, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                conn.close()
+                self.local.connection = None
+                if attempt:
+                    raise
+        if keep_cookies or getattr(self, "keep_all_cookies", False):
+            for value in response.headers.get_all("Set-Cookie") or []:
+                self.cookies.load(value)
+        if response.headers.get("Connection", "").lower() == "close":
+            conn.close()
+            self.local.connection = None
+        return response.status, data

@@ -6,15 +6,11 @@ Figures of a run go to ``artifacts/hostile-report.json`` (requests sent, statuse
 ``docs/RELIABILITY.md`` quotes the last one.
 """
 
-import base64
-import http.client
 import json
 import socket
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -22,9 +18,9 @@ from django.db import connection
 
 from talk_calls.constants import InCallFlag
 
-from ..factories import PASSWORD, AttendeeFactory, PhoneAttendeeFactory, RoomFactory, UserFactory
+from ..factories import AttendeeFactory, PhoneAttendeeFactory, RoomFactory, UserFactory
 from .hostile import BAD_HEADS, ENDPOINTS, V4, cases
-from .servers import ROOT, GunicornServer
+from .servers import ROOT, GunicornServer, HttpActor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -51,53 +47,6 @@ def snapshot() -> dict:
             cursor.execute(f"SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) FROM {table} t")
             digests[table] = cursor.fetchone()
     return digests
-
-
-class Actor:
-    """An HTTP client identity: Basic credentials and/or the cookies it was given."""
-
-    def __init__(self, server, username=None):
-        self.server = server
-        self.username = username
-        self.cookies = SimpleCookie()
-        self.local = threading.local()
-
-    def headers(self) -> dict:
-        headers = {"OCS-APIRequest": "true", "Accept": "application/json"}
-        if self.username:
-            headers["Authorization"] = "Basic " + base64.b64encode(f"{self.username}:{PASSWORD}".encode()).decode()
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())
-        return headers
-
-    def connection(self):
-        if getattr(self.local, "connection", None) is None:
-            self.local.connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
-        return self.local.connection
-
-    def send(self, method, path, *, body=b"", content_type="", keep_cookies=False):
-        headers = self.headers()
-        if content_type:
-            headers["Content-Type"] = content_type
-        for attempt in range(2):
-            conn = self.connection()
-            try:
-                conn.request(method, path, body=body or None, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                break
-            except (http.client.HTTPException, ConnectionError):
-                conn.close()
-                self.local.connection = None
-                if attempt:
-                    raise
-        if keep_cookies:
-            for value in response.headers.get_all("Set-Cookie") or []:
-                self.cookies.load(value)
-        if response.headers.get("Connection", "").lower() == "close":
-            conn.close()
-            self.local.connection = None
-        return response.status, data
 
 
 def raw_request(port, method, path, head_lines, body=b"", *, chunks=None) -> int:
@@ -165,8 +114,8 @@ def test_hostile_inputs_answer_4xx_and_change_nothing(world):
     }
     paths = world["paths"]
     with GunicornServer(workers=2, threads=4, env=env) as server:
-        actors = {name: Actor(server, user.get_username()) for name, user in world["users"].items()}
-        actors["guest"] = Actor(server)
+        actors = {name: HttpActor(server, user.get_username()) for name, user in world["users"].items()}
+        actors["guest"] = HttpActor(server)
         # Setup over HTTP: everyone gets a Django session (Basic checked once), the owner and
         # the member join the group room and its call, the guest joins the public room.
         group_join = f"{V4}/room/{paths['group']}/participants/active"
