@@ -5,9 +5,10 @@ violates the description.
 ``SCHEMA_FILES`` lists the descriptions fuzzed: the reference's call API
 (``tests/talk-call-openapi.json``) today; add the app's served description when it exists
 (or name more files in ``TALK_FUZZ_SCHEMAS``, separated by ``os.pathsep``).
-``TALK_FUZZ_EXAMPLES`` sets the examples per operation and variant (default 15).
+``TALK_FUZZ_EXAMPLES`` sets the examples per operation and variant (default 25).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -28,7 +29,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.live, pytest.mark.django_db(tran
 SCHEMA_FILES = [ROOT / "tests" / "talk-call-openapi.json"] + [
     Path(p) for p in os.environ.get("TALK_FUZZ_SCHEMAS", "").split(os.pathsep) if p
 ]
-EXAMPLES = int(os.environ.get("TALK_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("TALK_FUZZ_EXAMPLES", "25"))
 
 
 @pytest.mark.parametrize("schema_file", SCHEMA_FILES, ids=lambda p: p.name)
@@ -74,5 +75,9 @@ def test_fuzzed_requests_get_no_5xx_and_conforming_answers(schema_file):
 
             fuzz()
     print(f"\nschemathesis {schema_file.name}: {seen}")
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / f"schemathesis-{schema_file.stem}.json").write_text(
+        json.dumps({"examples_per_operation": EXAMPLES, **seen}, indent=2) + "\n"
+    )
     assert seen["requests"] >= EXAMPLES
     assert not any(status >= 500 for status in seen["statuses"])

@@ -28,7 +28,7 @@ from talk_calls.constants import CallEventKind, InCallFlag
 from talk_calls.models import CallEvent, Room, Session
 
 from ..factories import AttendeeFactory, RoomFactory, UserFactory
-from .servers import GunicornServer, HttpActor
+from .servers import ROOT, GunicornServer, HttpActor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -129,7 +129,10 @@ def test_random_concurrent_workload_keeps_the_call_invariants():
         stop.set()
 
     total = sum(statuses.values())
-    print(f"workload: {total} requests in {SECONDS:.0f} s, {kills} worker kills, statuses {dict(statuses)}")
+    report = {"seed": seed, "seconds": SECONDS, "requests": total, "worker_kills": kills, "statuses": dict(statuses)}
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "workload-report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"workload: {report}")
     assert total > 200 and kills >= 2
     assert not errors, errors
 
