@@ -1,5 +1,6 @@
 # talk_calls: two commands do everything.
-#   make demo   start the demo server on http://127.0.0.1:8000 with fresh demo data
+#   make demo   start the demo server at DEMO_ADDR (default 127.0.0.1:8000) with fresh demo data;
+#               installs only the app and its demo extra
 #   make test   run the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
@@ -17,18 +18,27 @@ BIN := $(VENV)/bin
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	touch $@
+
+# The test extra (pytest, Playwright, nc-py-api, ...) for make test.
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
 	$(BIN)/python -m pip install -q -e '.[test]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
+	touch $@
+
+# Only what the demo needs (the app and the demo extra) for make demo.
+$(VENV)/.installed-demo: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install -q -e '.[demo]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
 	touch $@
 
 services:
 	@.ci/ensure-services
 
-demo: venv
+demo: $(VENV)/.installed-demo
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo --base-url http://$(DEMO_ADDR)
 	$(BIN)/python manage.py runserver $(DEMO_ADDR)
 
 test: venv services

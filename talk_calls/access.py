@@ -25,7 +25,7 @@ from .constants import (
 )
 from .exceptions import LobbyActive, ParticipantNotFound, ReadOnlyRoom, RoomNotFound
 from .models import Attendee, Room, Session
-from .throttling import client_address
+from .throttling import client_address, client_ip
 
 SESSION_MAP_KEY = "talk_calls_sessions"
 #: Length of ``Session.django_session_key`` (64, the SHA-256 hex length).
@@ -101,6 +101,16 @@ class TalkSessionMap:
         if len(key) > SESSION_KEY_MAX_LENGTH:
             key = hashlib.sha256(key.encode()).hexdigest()
         return key
+
+
+def client_device(request) -> dict:
+    """Return ``user_agent`` and ``client_address`` of ``request`` for the joining session.
+
+    The address is ``REMOTE_ADDR``, or, when ``CLIENT_ADDRESS_HEADER`` names a header a
+    trusted proxy sets, the last address in it (the one that proxy added); values that
+    are no IP address count as none.
+    """
+    return {"user_agent": request.META.get("HTTP_USER_AGENT", "")[:255], "client_address": client_ip(request)}
 
 
 @dataclass

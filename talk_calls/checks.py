@@ -3,7 +3,8 @@
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
 guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
-``THROTTLES``, E011 ``THROTTLE_CACHE`` not in ``CACHES``; with ``--deploy``: W001 the
+``CLIENT_ADDRESS_HEADER``, E011 bad ``THROTTLES``, E012 ``THROTTLE_CACHE`` not in
+``CACHES``; with ``--deploy``: W001 the
 throttle cache is not shared between processes.
 """
 
@@ -82,6 +83,15 @@ def check_settings(app_configs=None, **kwargs):
     name = value.get("GUEST_USERS_GROUP", "guest_app")
     if not isinstance(name, str):
         errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
+    header = value.get("CLIENT_ADDRESS_HEADER")
+    if header is not None and not (isinstance(header, str) and header.startswith("HTTP_")):
+        errors.append(
+            Error(
+                f"TALK_CALLS['CLIENT_ADDRESS_HEADER'] must be a request.META header key or None, not {header!r}.",
+                hint="For example 'HTTP_X_FORWARDED_FOR', set only behind a proxy that writes that header.",
+                id="talk_calls.E010",
+            )
+        )
     errors.extend(_check_throttles(value))
     return errors
 
@@ -90,7 +100,7 @@ def _check_throttles(value: dict) -> list:
     errors = []
     throttles = value.get("THROTTLES", {})
     if not isinstance(throttles, dict):
-        return [Error("TALK_CALLS['THROTTLES'] must be a dict of scope: 'N/seconds'.", id="talk_calls.E010")]
+        return [Error("TALK_CALLS['THROTTLES'] must be a dict of scope: 'N/seconds'.", id="talk_calls.E011")]
     for scope, rate in throttles.items():
         try:
             known = scope in DEFAULT_RATES
@@ -102,12 +112,12 @@ def _check_throttles(value: dict) -> list:
                 Error(
                     f"TALK_CALLS['THROTTLES'][{scope!r}] = {rate!r} is not a known scope with a rate 'N/seconds' or None.",
                     hint=f"Scopes: {', '.join(sorted(DEFAULT_RATES))}.",
-                    id="talk_calls.E010",
+                    id="talk_calls.E011",
                 )
             )
     alias = value.get("THROTTLE_CACHE", "default")
     if alias not in getattr(settings, "CACHES", {"default": {}}):
-        errors.append(Error(f"TALK_CALLS['THROTTLE_CACHE'] {alias!r} is not in CACHES.", id="talk_calls.E011"))
+        errors.append(Error(f"TALK_CALLS['THROTTLE_CACHE'] {alias!r} is not in CACHES.", id="talk_calls.E012"))
     return errors
 
 

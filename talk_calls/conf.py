@@ -16,6 +16,9 @@ DEFAULTS = {
     "SESSION_KILL_TIMEOUT": 100,
     "MAX_CALL_DURATION": 0,
     "GUEST_USERS_GROUP": "guest_app",
+    # The request.META key of a header a trusted proxy sets to the client's address
+    # (e.g. "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. For the admin's session list and the throttles.
+    "CLIENT_ADDRESS_HEADER": None,
     # Hardening (issue 11): see talk_calls/throttling.py and README "Settings".
     "THROTTLES": {},
     "THROTTLE_CACHE": "default",

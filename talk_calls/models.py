@@ -6,6 +6,7 @@ conditional updates in ``services`` (CONTRACT section 7). Query helpers live on 
 QuerySets so that views, services and the admin share one definition of "fresh".
 """
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -111,7 +112,24 @@ class Room(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.name or self.token} ({self.token})"
+        return f"{self.label} ({self.token})"
+
+    def one_to_one_user_ids(self) -> list[str]:
+        """Return the two user ids a (former) one-to-one room stores as its JSON name; else ``[]``."""
+        if self.type not in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+            return []
+        try:
+            value = json.loads(self.name)
+        except (TypeError, ValueError):
+            return []
+        return [str(item) for item in value] if isinstance(value, list) else []
+
+    @property
+    def label(self) -> str:
+        """Return what people call the room: its name, the two users of a one-to-one, or the token."""
+        if user_ids := self.one_to_one_user_ids():
+            return " & ".join(user_ids)
+        return self.name or self.token
 
     @property
     def has_call(self) -> bool:
@@ -195,7 +213,7 @@ class Attendee(models.Model):
         indexes = [models.Index(fields=["actor_type", "actor_id"], name="talk_attendee_actor_idx")]
 
     def __str__(self):
-        return f"{self.actor_type}/{self.actor_id} in {self.room_id}"
+        return f"{self.actor_type}/{self.actor_id} in {self.room.token}"
 
     @property
     def is_moderator(self) -> bool:
@@ -256,6 +274,8 @@ class Session(models.Model):
     last_ping = models.DateTimeField(default=timezone.now)
     state = models.SmallIntegerField(choices=SessionState.choices, default=SessionState.ACTIVE)
     django_session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    user_agent = models.CharField(max_length=255, blank=True, help_text="User-Agent of the joining request.")
+    client_address = models.GenericIPAddressField(null=True, blank=True, help_text="Address the join came from.")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SessionQuerySet.as_manager()

@@ -5,12 +5,10 @@ Functions here only read; they never save. Pass objects that already carry what 
 need (``select_related``) so a list costs no query per item.
 """
 
-import json
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 
 from .access import Participant, can_start_call, is_held_in_lobby
 from .conf import app_settings
@@ -29,7 +27,7 @@ from .constants import (
     RoomType,
     SIPState,
 )
-from .exceptions import BadRequest, NotFound
+from .exceptions import BadRequest
 from .models import Attendee, Room, user_display_name
 
 
@@ -221,13 +219,7 @@ def conflict_payload(session) -> dict:
 
 
 def _one_to_one_partner(room: Room, user_id: str) -> str | None:
-    try:
-        names = json.loads(room.name)
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(names, list):
-        return None
-    others = [str(name) for name in names if str(name) != user_id]
+    others = [name for name in room.one_to_one_user_ids() if name != user_id]
     return others[0] if others else None
 
 
@@ -322,35 +314,35 @@ def _choice(params, name, values, error) -> int:
     return value
 
 
-def _invite_exists(source: str, invite: str) -> bool:
-    if source == ActorType.GROUPS:
-        return Group.objects.filter(name=invite).exists()
-    User = get_user_model()
-    return User.objects.filter(**{User.USERNAME_FIELD: invite}).exists()
+#: ``participants`` keys of room creation this app cannot invite (no teams app, no e-mail
+#: guests, no federation, no phone invitations on creation): reported as invalid.
+UNSUPPORTED_INVITATIONS = ("teams", "emails", "federated_users", "phones")
 
 
-def _invites(params) -> tuple[list, list, str]:
-    """Return (users, groups, legacy invite) from ``invite``+``source`` and ``participants``.
+def _string_list(participants: dict, key: str) -> list[str]:
+    values = participants.get(key) or []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise BadRequest("invite")
+    return values
 
-    As in the reference, a legacy ``invite`` of a group room names a group unless
-    ``source`` says ``users``.
+
+def _invites(params) -> tuple[dict, str]:
+    """Return the invitations by kind (``participants`` plus the legacy ``invite``) and the legacy invite.
+
+    As the reference does today, a legacy ``invite`` names a team with ``source=circles``
+    and a group with any other ``source`` (``users``, ``emails`` and ``teams`` included).
     """
     invite = params.string("invite", max_length=255, error="invite")
-    source = params.string("source", max_length=64, error="source") or ActorType.GROUPS
-    users, groups = [], []
-    if invite:
-        if not _invite_exists(source, invite):
-            raise NotFound("invite")
-        (groups if source == ActorType.GROUPS else users).append(invite)
+    source = params.string("source", max_length=64, error="source")
     participants = params.raw("participants") or {}
     if not isinstance(participants, dict):
         raise BadRequest("invite")
-    for key, target in ((ActorType.USERS, users), (ActorType.GROUPS, groups)):
-        values = participants.get(key) or []
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise BadRequest("invite")
-        target.extend(values)
-    return users, groups, invite if source == ActorType.GROUPS else ""
+    invitations = {key: _string_list(participants, key) for key in ("users", "groups", *UNSUPPORTED_INVITATIONS)}
+    if invite:
+        kind = "teams" if source == "circles" else "groups"
+        if invite not in invitations[kind]:
+            invitations[kind].append(invite)
+    return invitations, invite
 
 
 def validate_room_creation(params, room_type: int) -> dict:
@@ -358,13 +350,16 @@ def validate_room_creation(params, room_type: int) -> dict:
 
     Raise the reference's 400 keys (``type``, ``name``, ``password``, ``read-only``,
     ``listable``, ``lobby``, ``lobby-timer``, ``sip-enabled``, ``permissions``,
-    ``recording-consent``, ``description``, ``object-type``, ``object-id``) and 404
-    ``invite`` for an unknown legacy ``invite``.
+    ``recording-consent``, ``description``, ``object-type``, ``object-id``) and 400
+    ``invite`` for a ``participants`` value that is not lists of strings.
     """
     if room_type not in (RoomType.GROUP, RoomType.PUBLIC):
         raise BadRequest("type")
-    users, groups, group_invite = _invites(params)
-    name = params.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name").strip() or group_invite
+    invitations, legacy_invite = _invites(params)
+    name = params.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name")
+    if name == "":  # the reference's legacy fallback: the invited group's name, else "---"
+        name = (legacy_invite or "---").lstrip()[:64].rstrip()
+    name = name.strip()
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
         raise BadRequest("name")
     object_type = params.string("objectType", max_length=64, error="object-type")
@@ -382,8 +377,7 @@ def validate_room_creation(params, room_type: int) -> dict:
     return {
         "room_type": room_type,
         "name": name,
-        "invite_users": users,
-        "invite_groups": groups,
+        "invitations": invitations,
         "object_type": object_type,
         "object_id": params.string("objectId", max_length=64, error="object-id"),
         "password": make_password(password) if password else "",

@@ -20,8 +20,9 @@ and a throttled password is never hashed: ``check`` runs before the hasher, ``hi
 failure. Counters are fixed windows in the cache named by ``TALK_CALLS["THROTTLE_CACHE"]``;
 they hold across worker processes and servers only if that cache is shared (database,
 Redis, Memcached): the local-memory cache counts per process (``manage.py check --deploy``
-warns, ``talk_calls.W001``). Client addresses are ``REMOTE_ADDR`` (set it from your proxy),
-IPv6 aggregated per /64 as the Talk signaling server does.
+warns, ``talk_calls.W001``). Client addresses are ``REMOTE_ADDR`` or the header named by
+``CLIENT_ADDRESS_HEADER`` (``client_ip``), IPv6 aggregated per /64 as the Talk signaling
+server does.
 
 ``password_hash_slot`` bounds the password hashes one process runs at once
 (``PASSWORD_HASH_CONCURRENCY``); a request that waits longer than ``PASSWORD_HASH_WAIT``
@@ -68,14 +69,31 @@ def rate_for(scope: str) -> tuple[int, int] | None:
     return parse_rate(configured.get(scope, DEFAULT_RATES[scope]))
 
 
-def client_address(request) -> str:
-    """Return the caller's address for throttling: ``REMOTE_ADDR``, IPv6 cut to its /64."""
-    meta = getattr(request, "META", {})
-    raw = meta.get("REMOTE_ADDR", "") or ""
+def _ip_or_none(value: str) -> str | None:
     try:
-        address = ipaddress.ip_address(raw)
+        return str(ipaddress.ip_address(value.strip()))
     except ValueError:
-        return raw[:64]
+        return None
+
+
+def client_ip(request) -> str | None:
+    """Return the client's IP address: ``REMOTE_ADDR``, or, when ``CLIENT_ADDRESS_HEADER``
+    names a header a trusted proxy sets, the last address in it (the one that proxy added);
+    values that are no IP address count as none."""
+    meta = getattr(request, "META", {})
+    address = _ip_or_none(meta.get("REMOTE_ADDR", "") or "")
+    header = app_settings.CLIENT_ADDRESS_HEADER
+    if header and meta.get(header):
+        address = _ip_or_none(meta[header].split(",")[-1]) or address
+    return address
+
+
+def client_address(request) -> str:
+    """Return the caller's address for throttling: ``client_ip``, IPv6 cut to its /64."""
+    raw = client_ip(request)
+    if raw is None:
+        return (getattr(request, "META", {}).get("REMOTE_ADDR", "") or "")[:64]
+    address = ipaddress.ip_address(raw)
     if address.version == 6:
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)

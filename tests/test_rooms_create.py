@@ -80,19 +80,51 @@ def test_create_with_participants_reports_invalid_ones_with_202(user, other_user
     assert Attendee.objects.filter(room=room, actor_id=other_user.username).exists()
 
 
-def test_create_one_to_one_then_existing_answers_200_and_readds_partner(user, other_user):
+def room_tokens(user):
+    return [room["token"] for room in ocs_data(OCSClient(user).get(ROOMS))]
+
+
+def test_create_one_to_one_adds_the_creator_only_until_the_other_creates_it_too(user, other_user):
+    """CONTRACT section 8: the invited user is no attendee (and has no such room) until they create it too."""
     first = create(OCSClient(user), roomType=RoomType.ONE_TO_ONE, invite=other_user.username)
     assert first.status_code == 201
     data = ocs_data(first)
     room = Room.objects.get(token=data["token"])
     assert room.name == json.dumps(sorted([user.username, other_user.username]))
-    assert data["displayName"] == other_user.get_full_name()
-    assert set(Attendee.objects.filter(room=room).values_list("participant_type", flat=True)) == {ParticipantType.OWNER}
-    Attendee.objects.filter(room=room, actor_id=other_user.username).delete()
-    second = create(OCSClient(user), roomType=RoomType.ONE_TO_ONE, invite=other_user.username)
-    assert second.status_code == 200
-    assert ocs_data(second)["token"] == room.token
+    assert (data["name"], data["displayName"]) == (other_user.username, other_user.get_full_name())
+    assert list(Attendee.objects.filter(room=room).values_list("actor_id", "participant_type")) == [
+        (user.username, ParticipantType.OWNER)
+    ]
+    assert room_tokens(user) == [room.token]
+    assert room_tokens(other_user) == []
+    invited = OCSClient(other_user)
+    assert invited.get(f"{ROOMS}/{room.token}").status_code == 404
+    assert invited.join_room(room.token).status_code == 404
+
+    again = create(invited, roomType=RoomType.ONE_TO_ONE, invite=user.username)
+    assert again.status_code == 200
+    assert (ocs_data(again)["token"], ocs_data(again)["name"]) == (room.token, user.username)
     assert Attendee.objects.get(room=room, actor_id=other_user.username).participant_type == ParticipantType.OWNER
+    assert room_tokens(other_user) == [room.token]
+
+
+def test_creating_an_existing_one_to_one_again_readds_only_the_creator(user, other_user):
+    room = one_to_one_room(user, other_user)
+    Attendee.objects.filter(room=room).delete()
+    response = create(OCSClient(user), roomType=RoomType.ONE_TO_ONE, invite=other_user.username)
+    assert (response.status_code, ocs_data(response)["token"]) == (200, room.token)
+    assert list(Attendee.objects.filter(room=room).values_list("actor_id", flat=True)) == [user.username]
+
+
+def test_starting_the_call_adds_the_invited_user_who_is_rung(user, other_user):
+    token = ocs_data(create(OCSClient(user), roomType=RoomType.ONE_TO_ONE, invite=other_user.username))["token"]
+    caller = OCSClient(user)
+    assert caller.join_room(token).status_code == 200
+    assert caller.ocs("POST", f"{V4}/call/{token}", {"flags": 3}).status_code == 200
+    assert room_tokens(other_user) == [token]
+    invited = Attendee.objects.get(room__token=token, actor_id=other_user.username)
+    assert invited.participant_type == ParticipantType.OWNER
+    assert OCSClient(other_user).get(f"{V4}/call/{token}/notification-state").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -208,15 +240,47 @@ def test_create_unknown_object_type_is_400(user):
     assert (response.status_code, ocs_data(response)) == (400, {"error": "object-type"})
 
 
-def test_legacy_invite_of_a_group_room_is_a_group_unless_source_is_users(user, other_user):
+def test_legacy_invite_names_a_group_whatever_the_source_but_circles(user, other_user):
+    """Reference createRoom today: ``source=circles`` means a team, any other source a group."""
     group = GroupFactory(name="crew")
     other_user.groups.add(group)
-    data = ocs_data(create(OCSClient(user), roomType=RoomType.GROUP, invite="crew"))
-    assert data["name"] == "crew"
-    room = Room.objects.get(token=data["token"])
-    assert Attendee.objects.filter(room=room, actor_type=ActorType.GROUPS, actor_id="crew").exists()
-    data = ocs_data(
-        create(OCSClient(user), roomType=RoomType.GROUP, roomName="pair", invite=other_user.username, source="users")
-    )
-    room = Room.objects.get(token=data["token"])
-    assert Attendee.objects.filter(room=room, actor_id=other_user.username).exists()
+    for source in ("", "groups", "users", "emails", "teams"):
+        response = create(OCSClient(user), roomType=RoomType.GROUP, invite="crew", source=source)
+        assert response.status_code == 201, source
+        data = ocs_data(response)
+        assert data["name"] == "crew"
+        room = Room.objects.get(token=data["token"])
+        assert Attendee.objects.filter(room=room, actor_type=ActorType.GROUPS, actor_id="crew").exists()
+        assert Attendee.objects.filter(room=room, actor_id=other_user.username).exists()
+
+
+@pytest.mark.parametrize("source", ["emails", "circles", "teams", "users"])
+def test_legacy_invite_that_is_no_group_answers_404_invite(user, other_user, source):
+    """README "source" rows: an e-mail address, a team or a user id is no group here: 404 ``invite``, no room."""
+    invite = "guest@example.com" if source == "emails" else other_user.username
+    response = create(OCSClient(user), roomType=RoomType.GROUP, roomName="x", invite=invite, source=source)
+    assert (response.status_code, ocs_data(response)) == (404, {"error": "invite"})
+    assert not Room.objects.exists()
+
+
+def test_unsupported_invitations_are_reported_invalid_next_to_valid_ones(user, other_user):
+    participants = {"users": [other_user.username], "emails": ["guest@example.com"], "teams": ["t1"]}
+    response = create(OCSClient(user), roomType=RoomType.GROUP, roomName="x", participants=participants)
+    assert response.status_code == 202
+    assert ocs_data(response)["invalidParticipants"] == {"emails": ["guest@example.com"], "teams": ["t1"]}
+    room = Room.objects.get(token=ocs_data(response)["token"])
+    assert set(Attendee.objects.filter(room=room).values_list("actor_id", flat=True)) == {
+        user.username,
+        other_user.username,
+    }
+
+
+def test_only_unsupported_invitations_answer_404_invite(user):
+    response = create(OCSClient(user), roomType=RoomType.PUBLIC, roomName="x", participants={"emails": ["a@b.c"]})
+    assert (response.status_code, ocs_data(response)) == (404, {"error": "invite"})
+    assert not Room.objects.exists()
+
+
+def test_group_room_without_name_or_invite_is_named_like_the_reference(user):
+    response = create(OCSClient(user), roomType=RoomType.GROUP)
+    assert (response.status_code, ocs_data(response)["name"]) == (201, "---")

@@ -93,6 +93,24 @@ def live_count_subquery(now=None):
     return Coalesce(Subquery(sessions, output_field=IntegerField()), 0)
 
 
+def attendee_label(attendee: Attendee) -> str:
+    """Return the name an operator knows the attendee by: the display name, or "Guest" and a short id."""
+    name = attendee.resolved_display_name()
+    if name:
+        return name
+    if attendee.is_guest or attendee.actor_type in ("guests", "emails"):
+        return f"Guest {attendee.actor_id[:6]}"
+    return attendee.actor_id
+
+
+def device_summary(session: Session) -> str:
+    """Return the session's client address and a short user agent, or "-"."""
+    agent = session.user_agent
+    if len(agent) > 80:  # keep the end, where browsers and apps name themselves
+        agent = agent[:30] + "…" + agent[-45:]
+    return " · ".join(part for part in (session.client_address or "", agent) if part) or "-"
+
+
 def event_summary(event: CallEvent) -> str:
     """Return an event's parameters in words (duration, users, guests, silent)."""
     params = event.parameters if isinstance(event.parameters, dict) else {}

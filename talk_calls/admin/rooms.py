@@ -5,13 +5,15 @@ and the self-refreshing "Live calls" view.
 import django
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from ..constants import MODERATOR_TYPES, InCallFlag
 from ..exceptions import BadRequest
@@ -20,7 +22,16 @@ from ..services.calls import end_call_for_everyone
 from ..services.rooms import demote_moderator, promote_moderator, remove_attendee
 from ..services.sessions import expire_stale_sessions
 from .base import CallRunningFilter, ReadOnlyAdmin, ReadOnlyInline
-from .display import describe_permissions, event_summary, flag_badges, live_count_subquery, permission_words, ping_badge
+from .display import (
+    attendee_label,
+    describe_permissions,
+    device_summary,
+    event_summary,
+    flag_badges,
+    live_count_subquery,
+    permission_words,
+    ping_badge,
+)
 
 #: Seconds between reloads of the "Live calls" page.
 LIVE_REFRESH_SECONDS = 5
@@ -37,7 +48,37 @@ ATTENDEE_OPERATIONS = {
 # Room page inlines
 
 
-class AttendeeInline(ReadOnlyInline):
+class PagedInlineFormSet(BaseInlineFormSet):
+    """Show one page of the inline's rows (``?<prefix>-page=N``), so a room with 10,000 guests renders fast."""
+
+    per_page = 100
+    page_number = 1
+
+    def get_queryset(self):
+        if not hasattr(self, "_page"):
+            self._page = Paginator(super().get_queryset(), self.per_page).get_page(self.page_number)
+        return self._page.object_list
+
+    @property
+    def page(self):
+        self.get_queryset()
+        return self._page
+
+
+class PagedInline(ReadOnlyInline):
+    """A read-only tabular inline that lists ``PagedInlineFormSet.per_page`` rows a page."""
+
+    formset = PagedInlineFormSet
+    template = "admin/talk_calls/room/paged_tabular.html"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        prefix = formset.get_default_prefix()
+        formset.page_number = request.GET.get(f"{prefix}-page", 1)
+        return formset
+
+
+class AttendeeInline(PagedInline):
     model = Attendee
     verbose_name_plural = "attendees"
     fields = ["actor", "name", "participant_type", "decoded_permissions", "session_count", "last_joined_call", "tools"]
@@ -52,7 +93,7 @@ class AttendeeInline(ReadOnlyInline):
 
     @admin.display(description="display name")
     def name(self, obj):
-        return obj.resolved_display_name()
+        return attendee_label(obj)
 
     @admin.display(description="permissions")
     def decoded_permissions(self, obj):
@@ -80,11 +121,11 @@ class AttendeeInline(ReadOnlyInline):
         )
 
 
-class SessionInline(ReadOnlyInline):
+class SessionInline(PagedInline):
     model = Session
     verbose_name = "live session"
     verbose_name_plural = "live sessions"
-    fields = ["actor", "name", "participant_type", "decoded_permissions", "flags", "since_ping", "created_at"]
+    fields = ["actor", "name", "participant_type", "flags", "since_ping", "device", "created_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -96,15 +137,15 @@ class SessionInline(ReadOnlyInline):
 
     @admin.display(description="display name")
     def name(self, obj):
-        return obj.attendee.resolved_display_name()
+        return attendee_label(obj.attendee)
+
+    @admin.display(description="device (address, user agent)")
+    def device(self, obj):
+        return device_summary(obj)
 
     @admin.display(description="participant type")
     def participant_type(self, obj):
         return obj.attendee.get_participant_type_display()
-
-    @admin.display(description="permissions")
-    def decoded_permissions(self, obj):
-        return describe_permissions(obj.attendee, obj.room)
 
     @admin.display(description="in-call flags")
     def flags(self, obj):
@@ -121,17 +162,9 @@ class SessionInline(ReadOnlyInline):
 
 @admin.register(Room)
 class RoomAdmin(ReadOnlyAdmin):
-    list_display = [
-        "token",
-        "name",
-        "type",
-        "lobby_state",
-        "read_only",
-        "call_running",
-        "active_since",
-        "live_in_call",
-    ]
-    list_display_links = ["token", "name"]
+    # Chosen to fit 1400 px with the filter sidebar: the call columns come right after the name.
+    list_display = ["token", "room_name", "type", "call_since", "live_in_call", "lobby_state", "read_only"]
+    list_display_links = ["token", "room_name"]
     list_filter = [CallRunningFilter, "type", "lobby_state", "read_only"]
     search_fields = ["token", "name", "attendees__actor_id", "attendees__display_name"]
     # Running calls first, newest first (PostgreSQL would put NULLs first on a plain DESC).
@@ -147,7 +180,7 @@ class RoomAdmin(ReadOnlyAdmin):
             None,
             {"fields": ["token", "name", "description", "type", "read_only", "listable", "lobby_state", "lobby_timer"]},
         ),
-        ("Call", {"fields": ["call_running", "active_since", "call_started_by", "live_in_call", "call_flags"]}),
+        ("Call", {"fields": ["call_running", "active_since", "started_by", "live_in_call", "call_flags"]}),
         (
             "Settings",
             {
@@ -166,6 +199,7 @@ class RoomAdmin(ReadOnlyAdmin):
         ),
     ]
     readonly_fields = [
+        "started_by",
         "call_running",
         "live_in_call",
         "call_flags",
@@ -180,6 +214,25 @@ class RoomAdmin(ReadOnlyAdmin):
     @admin.display(description="call running", boolean=True, ordering="active_since")
     def call_running(self, obj):
         return obj.active_since is not None
+
+    @admin.display(description="name", ordering="name")
+    def room_name(self, obj):
+        return obj.label
+
+    @admin.display(description="call since", ordering="active_since")
+    def call_since(self, obj):
+        if obj.active_since is None:
+            return "-"
+        return format_html(
+            '<span class="talk-live">&#9742; {}</span>', timezone.localtime(obj.active_since).strftime("%H:%M:%S")
+        )
+
+    @admin.display(description="call started by")
+    def started_by(self, obj):
+        attendee = obj.call_started_by
+        if attendee is None:
+            return "-"
+        return f"{attendee_label(attendee)} ({attendee.actor_type}/{attendee.actor_id})"
 
     @admin.display(description="live in call", ordering="live_count")
     def live_in_call(self, obj):
@@ -238,13 +291,16 @@ class RoomAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _operate(self, request, room_id, operation):
-        """Run ``operation(room)`` for a POST by a user allowed to operate; go back to the room page."""
+        """Run ``operation(room)`` for a POST by a user allowed to operate; go back to the room page
+        (or to "Live calls" when the form says ``next=live``)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         room = get_object_or_404(Room, pk=room_id)
         if not self.has_operate_permission(request, room):
             raise PermissionDenied
         operation(room)
+        if request.POST.get("next") == "live":
+            return HttpResponseRedirect(reverse("admin:talk_calls_room_live"))
         return HttpResponseRedirect(reverse("admin:talk_calls_room_change", args=[room.pk]))
 
     def end_call_view(self, request, room_id):
@@ -302,7 +358,13 @@ class RoomAdmin(ReadOnlyAdmin):
                 "room": room,
                 "duration": int((now - room.active_since).total_seconds()),
                 "sessions": [
-                    {"session": s, "flags": flag_badges(s.in_call), "ping": ping_badge(s, now)}
+                    {
+                        "session": s,
+                        "name": attendee_label(s.attendee),
+                        "device": device_summary(s),
+                        "flags": flag_badges(s.in_call),
+                        "ping": ping_badge(s, now),
+                    }
                     for s in room.live_sessions
                 ],
             }
@@ -316,5 +378,6 @@ class RoomAdmin(ReadOnlyAdmin):
             "refresh_seconds": LIVE_REFRESH_SECONDS,
             "list_breadcrumbs": django.VERSION >= (6, 0),
             "now": now,
+            "can_operate": self.has_operate_permission(request),
         }
         return TemplateResponse(request, "admin/talk_calls/room/live_calls.html", context)

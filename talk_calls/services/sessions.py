@@ -36,7 +36,7 @@ def new_session_id() -> str:
     return "".join(secrets.choice(SESSION_ID_ALPHABET) for _ in range(SESSION_ID_LENGTH))
 
 
-def _create_session(room: Room, attendee: Attendee, django_session_key: str) -> Session:
+def _create_session(room: Room, attendee: Attendee, django_session_key: str, **device) -> Session:
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -45,6 +45,7 @@ def _create_session(room: Room, attendee: Attendee, django_session_key: str) -> 
                     attendee=attendee,
                     room=room,
                     django_session_key=django_session_key,
+                    **device,
                 )
         except IntegrityError:  # pragma: no cover - a 255-character collision
             continue
@@ -191,8 +192,19 @@ def _guest_attendee(room: Room, actor: Actor) -> tuple[Attendee, str]:
     return attendee, session_id
 
 
-def join_room(token: str, actor: Actor, *, password: str = "", force: bool = True) -> Participant:
+def join_room(
+    token: str,
+    actor: Actor,
+    *,
+    password: str = "",
+    force: bool = True,
+    user_agent: str = "",
+    client_address: str | None = None,
+) -> Participant:
     """Create a Talk session for ``actor`` in room ``token`` (reference section 4.4).
+
+    The session records ``user_agent`` and ``client_address`` (``access.client_device``),
+    so operators can tell one user's devices apart.
 
     Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
     ("password")`` (403) for a wrong password, ``TooManyRequests`` (429) past the
@@ -233,11 +245,12 @@ def join_room(token: str, actor: Actor, *, password: str = "", force: bool = Tru
             # Session fixation (talk-known-problems S2): a password unlocks the room for
             # this browser, so the key it had before the check must stop working.
             actor.sessions.rotate()
+        device = {"user_agent": user_agent[:255], "client_address": client_address}
         if actor.is_user:
-            session = _create_session(room, attendee, actor.sessions.key)
+            session = _create_session(room, attendee, actor.sessions.key, **device)
         else:
             session = Session.objects.create(
-                session_id=session_id, attendee=attendee, room=room, django_session_key=actor.sessions.key
+                session_id=session_id, attendee=attendee, room=room, django_session_key=actor.sessions.key, **device
             )
             actor.sessions.set_guest_id(room.token, attendee.actor_id)
         participants_changed(room, [session.session_id])

@@ -2,7 +2,7 @@
 
 from rest_framework.response import Response
 
-from ..access import Actor
+from ..access import Actor, client_device
 from ..serializers import participant_room_payload
 from ..services import sessions
 from .base import OCSView
@@ -14,7 +14,8 @@ class ActiveParticipantView(OCSView):
     def post(self, request, token):
         password = self.params.string("password", max_length=1024)
         force = self.params.boolean("force", default=True)
-        participant = sessions.join_room(token, Actor.from_request(request), password=password, force=force)
+        actor = Actor.from_request(request)
+        participant = sessions.join_room(token, actor, password=password, force=force, **client_device(request))
         return Response(participant_room_payload(participant))
 
     def delete(self, request, token):

@@ -10,6 +10,8 @@ import sys
 
 import django
 
+# The app must not need django-environ (the demo project's dependency): make it unimportable.
+sys.modules["environ"] = None  # type: ignore[assignment]
 os.environ["DJANGO_SETTINGS_MODULE"] = sys.argv[1] if len(sys.argv) > 1 else "tests.minimal_host.settings"
 django.setup()
 

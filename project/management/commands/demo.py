@@ -5,13 +5,14 @@ running calls are ended for everyone and attendees that would collide with the f
 rows (someone removed and re-joined) are removed, so ``loaddata`` never fails.
 """
 
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from project.demo_info import FIXTURE, LOGINS, ROOM_PASSWORD, ROOMS
+from project.demo_info import FIXTURE, LOGINS, ROOM_PASSWORD, ROOMS, curl_examples
 from talk_calls.models import Attendee, Room
 from talk_calls.services.calls import end_call_for_everyone
 from talk_calls.services.rooms import remove_attendee
@@ -34,8 +35,6 @@ class Command(BaseCommand):
         self.print_guide(base_url.rstrip("/"))
 
     def reset_demo_rooms(self):
-        import json
-
         rows = json.loads(fixture_path().read_text())
         fixture_attendees = {
             (row["fields"]["room"], row["fields"]["actor_type"], row["fields"]["actor_id"]): row["pk"]
@@ -56,13 +55,12 @@ class Command(BaseCommand):
         write("Demo logins (user / password):")
         for username, password, what in LOGINS:
             write(f"  {username:6} / {password:11} {what}")
-        names = dict(Room.objects.filter(token__in=[t for t, _ in ROOMS]).values_list("token", "name"))
+        names = {room.token: room.label for room in Room.objects.filter(token__in=[t for t, _ in ROOMS])}
         write("Demo rooms (token: what to try):")
         for token, what in ROOMS:
             write(f"  {token:13} {names.get(token, '?')}: {what}")
         write(f"Room password of demosecret: {ROOM_PASSWORD}")
         write(f"Landing page with copy-paste curl lines: {base_url}/   admin: {base_url}/admin/")
-        write(
-            f"Try: curl -u alice:talk-demo -H 'OCS-APIRequest: true' -c alice.txt -b alice.txt -X POST "
-            f"{base_url}/ocs/v2.php/apps/spreed/api/v4/room/demogroup/participants/active"
-        )
+        what, command = curl_examples(base_url)[0]
+        write(f"Try ({what}):")
+        write(f"  {command}")

@@ -44,11 +44,7 @@ def one_to_one_name(user_a: str, user_b: str) -> str:
 
 def one_to_one_user_ids(room: Room) -> list[str]:
     """Return the two user ids stored in a one-to-one room's name (empty if it is not one)."""
-    try:
-        value = json.loads(room.name)
-    except (TypeError, ValueError):
-        return []
-    return [str(item) for item in value] if isinstance(value, list) else []
+    return room.one_to_one_user_ids()
 
 
 def _add_user(room: Room, user, participant_type=ParticipantType.USER) -> tuple[Attendee, bool]:
@@ -76,14 +72,18 @@ def _add_group(room: Room, group: Group) -> list[Attendee]:
     return [_add_user(room, member)[0] for member in group.user_set.all()]
 
 
-def readd_one_to_one_partners(room: Room) -> list[Attendee]:
-    """Re-add a one-to-one room's missing user as OWNER (reference section 3.2 step 4); return the new attendees.
+def readd_one_to_one_partners(room: Room, *, only: str | None = None) -> list[Attendee]:
+    """Re-add a one-to-one room's missing users as OWNER (reference section 3.2 step 4); return the new attendees.
 
-    Does nothing for other room types, or for a partner whose account no longer exists.
+    ``only`` (a user id of the room) re-adds just that user, as the reference does when a
+    user creates a one-to-one that exists. Does nothing for other room types, or for a
+    partner whose account no longer exists.
     """
     if room.type != RoomType.ONE_TO_ONE:
         return []
     user_ids = one_to_one_user_ids(room)
+    if only is not None:
+        user_ids = [user_id for user_id in user_ids if user_id == only]
     present = set(
         Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id__in=user_ids).values_list(
             "actor_id", flat=True
@@ -119,9 +119,12 @@ def _create(room_type: int, name: str, owner, **fields) -> tuple[Room, Attendee]
 def create_one_to_one(owner, invite: str) -> tuple[Room, Attendee, bool]:
     """Return the one-to-one room of ``owner`` and user ``invite`` and whether it was created.
 
-    Raise ``ForbiddenError("invite")`` for a room with oneself and ``NotFound("invite")``
-    for an unknown user. An existing room gets its missing partner back. Locks both user
-    rows, so parallel requests for the same pair find one room.
+    As the reference does today (CONTRACT section 8): a new room has ``owner`` as its only
+    attendee; ``invite`` becomes one when the room is filled (the call starts, or they
+    create the same one-to-one themselves). An existing room gets ``owner`` back if they
+    had left. Raise ``ForbiddenError("invite")`` for a room with oneself and
+    ``NotFound("invite")`` for an unknown user. Locks both user rows, so parallel requests
+    for the same pair find one room.
     """
     me = owner.get_username()
     if invite == me:
@@ -136,31 +139,40 @@ def create_one_to_one(owner, invite: str) -> tuple[Room, Attendee, bool]:
         list(User.objects.select_for_update().filter(pk__in=[owner.pk, other.pk]).order_by("pk"))
         room = Room.objects.filter(type=RoomType.ONE_TO_ONE, name=name).first()
         if room is not None:
-            readd_one_to_one_partners(room)
+            readd_one_to_one_partners(room, only=me)
             attendee = Attendee.objects.get(room=room, actor_type=ActorType.USERS, actor_id=me)
             return room, attendee, False
         room, attendee = _create(RoomType.ONE_TO_ONE, name, owner)
-        _add_user(room, other, ParticipantType.OWNER)
     return room, attendee, True
 
 
-def create_room(owner, *, room_type: int, name: str, invite_users=(), invite_groups=(), **fields) -> tuple:
-    """Create a group or public room with ``owner`` as OWNER and invite users and groups.
+def create_room(owner, *, room_type: int, name: str, invitations=None, **fields) -> tuple:
+    """Create a group or public room with ``owner`` as OWNER and add the invited users and groups.
 
-    ``fields`` are validated Room fields (read_only, listable, lobby_state, ...); a
-    non-zero ``default_permissions`` gets the CUSTOM bit. Return ``(room, attendee,
-    invalid)`` where ``invalid`` maps a source to the ids that could not be added.
+    ``invitations`` maps a kind (``users``, ``groups``, ...) to ids; only users and groups
+    can be added, every other id is invalid. ``fields`` are validated Room fields
+    (read_only, listable, lobby_state, ...); a non-zero ``default_permissions`` gets the
+    CUSTOM bit. Return ``(room, attendee, invalid)`` where ``invalid`` maps a kind to the
+    ids that could not be added. Raise ``NotFound("invite")`` (and create nothing) when
+    every invitation is invalid, as the reference does.
     """
+    invitations = invitations or {}
     if fields.get("default_permissions"):
         fields["default_permissions"] |= int(Permission.CUSTOM)
     User = get_user_model()
-    users = {u.get_username(): u for u in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": list(invite_users)})}
-    groups = {g.name: g for g in Group.objects.filter(name__in=list(invite_groups))}
+    wanted_users, wanted_groups = invitations.get("users", []), invitations.get("groups", [])
+    users = {u.get_username(): u for u in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": wanted_users})}
+    groups = {g.name: g for g in Group.objects.filter(name__in=wanted_groups)}
     invalid = {}
-    if missing := [u for u in invite_users if u not in users]:
+    if missing := [u for u in wanted_users if u not in users]:
         invalid["users"] = missing
-    if missing := [g for g in invite_groups if g not in groups]:
+    if missing := [g for g in wanted_groups if g not in groups]:
         invalid["groups"] = missing
+    for kind, ids in invitations.items():
+        if kind not in ("users", "groups") and ids:
+            invalid[kind] = list(ids)
+    if invalid and not users and not groups:
+        raise NotFound("invite")
     with transaction.atomic():
         room, attendee = _create(room_type, name, owner, **fields)
         for user in users.values():

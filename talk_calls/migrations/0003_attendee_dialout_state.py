@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('talk_calls', '0001_initial'),
+        ('talk_calls', '0002_session_user_agent_and_client_address'),
     ]
 
     operations = [
