@@ -137,6 +137,8 @@ class HttpActor:
         self.password = password
         self.cookies = SimpleCookie()
         self.local = threading.local()
+        #: Connections the server dropped before answering (each request was then sent again).
+        self.dropped = 0
 
     def headers(self) -> dict:
         headers = {"OCS-APIRequest": "true", "Accept": "application/json"}
@@ -163,6 +165,7 @@ class HttpActor:
                 data = response.read()
                 break
             except (http.client.HTTPException, ConnectionError):
+                self.dropped += 1
                 conn.close()
                 self.local.connection = None
                 if attempt:

@@ -44,7 +44,7 @@ def test_stale_guest_sessions_do_not_count_against_the_cap(public_room):
     assert OCSClient().join_room(public_room.token).status_code == 200
 
 
-def test_the_participant_list_read_writes_nothing(public_room, django_assert_num_queries):
+def test_the_participant_list_read_writes_nothing(public_room):
     owner = AttendeeFactory(room=public_room, owner=True)
     for _ in range(5):
         SessionFactory(attendee=AttendeeFactory(room=public_room, guest=True), stale=True)

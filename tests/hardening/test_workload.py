@@ -63,9 +63,12 @@ def test_random_concurrent_workload_keeps_the_call_invariants():
         stop = threading.Event()
         errors = []
 
+        clients = []
+
         def actor(index, user, moderator):
             rng = random.Random(seed + index)
             me = HttpActor(server, user.get_username())
+            clients.append(me)
             me.keep_all_cookies = True
             while time.monotonic() < deadline and not stop.is_set():
                 token = rng.choice(rooms).token
@@ -129,7 +132,15 @@ def test_random_concurrent_workload_keeps_the_call_invariants():
         stop.set()
 
     total = sum(statuses.values())
-    report = {"seed": seed, "seconds": SECONDS, "requests": total, "worker_kills": kills, "statuses": dict(statuses)}
+    dropped = sum(client.dropped for client in clients)
+    report = {
+        "seed": seed,
+        "seconds": SECONDS,
+        "requests": total,
+        "worker_kills": kills,
+        "connections_dropped_and_resent": dropped,
+        "statuses": dict(statuses),
+    }
     (ROOT / "artifacts").mkdir(exist_ok=True)
     (ROOT / "artifacts" / "workload-report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(f"workload: {report}")
