@@ -1,7 +1,7 @@
 # talk_calls: two commands do everything.
 #   make demo   start the demo server at DEMO_ADDR (default 127.0.0.1:8000) with fresh demo data;
 #               installs only the app and its demo extra
-#   make test   run the whole suite on SQLite, then on PostgreSQL when one answers
+#   make test   lint (ruff, mypy), then the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
 # test run (pytest-django creates test_<name> there); DEMO_ADDR, where make demo listens.
@@ -47,6 +47,7 @@ test: venv services
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/mypy
 	$(MAKE) test-sqlite
 	@if $(BIN)/python .ci/pg_ready.py "$(PG_URL)"; then \
 		$(MAKE) test-postgres; \
@@ -67,6 +68,7 @@ test-postgres: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .venv-django52 db.sqlite3* .test-db.sqlite3* artifacts

@@ -1,30 +1,35 @@
-"""Find the room, participant and Talk session of the current actor (reference section 4.3).
+"""Look-ups for the current actor: its room, participant, Talk session, rooms and peers
+(reference section 4.3). Read-only: nothing here writes a row.
 
 A caller's Talk session is taken only from its own Django session (``token -> session
-id``, kept by ``talk_session_map``), and is ignored when it does not belong to the
-current actor (CONTRACT section 4). The checks of the reference's middleware (404, 403
-read-only, 412 lobby, 403 permission) are functions here so permission classes, views
-and services share them.
+id``, kept by ``TalkSessionMap``), and is ignored when it does not belong to the
+current actor (CONTRACT section 4). The rules of the reference's middleware (lobby,
+start-call permission) are predicates here so permission classes, serializers and
+services share them.
 """
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from .conf import app_settings
 from .constants import (
+    GROUP_TYPES,
+    GUEST_ACTOR_TYPES,
     GUEST_TYPES,
     MODERATOR_TYPES,
     ActorType,
     Listable,
+    ParticipantType,
     Permission,
     RoomType,
     StartCalls,
 )
-from .exceptions import LobbyActive, ParticipantNotFound, ReadOnlyRoom, RoomNotFound
-from .models import Attendee, Room, Session
+from .exceptions import NotFound, ParticipantNotFound, RoomNotFound
+from .models import Attendee, Room, Session, kill_cutoff
 from .throttling import client_address, client_ip
 
 SESSION_MAP_KEY = "talk_calls_sessions"
@@ -117,7 +122,8 @@ def client_device(request) -> dict:
 class Actor:
     """The caller: a logged-in user, or an anonymous guest identified by its Django session."""
 
-    user: object | None
+    #: The host's user (``AUTH_USER_MODEL``, whatever its class), or None for a guest.
+    user: Any
     sessions: TalkSessionMap
     #: The client address throttles count by (``throttling.client_address``).
     address: str = ""
@@ -145,7 +151,7 @@ class Actor:
         """Return whether ``attendee`` is this actor (users by id, guests by the stored guest id)."""
         if self.is_user:
             return attendee.actor_type == ActorType.USERS and attendee.actor_id == self.user_id
-        if attendee.actor_type not in (ActorType.GUESTS, ActorType.EMAILS):
+        if attendee.actor_type not in GUEST_ACTOR_TYPES:
             return False
         return attendee.actor_id == self.sessions.guest_id(token)
 
@@ -196,30 +202,33 @@ def user_in_groups(user, names) -> bool:
     return Group.objects.filter(user=user, name__in=list(names)).exists()
 
 
+def _in_start_calls_groups(participant: Participant) -> bool:
+    """Return whether ``START_CALLS_GROUPS`` lets the participant start calls (no groups: everyone)."""
+    groups = app_settings.START_CALLS_GROUPS
+    if not groups:
+        return True
+    attendee = participant.attendee
+    if attendee.actor_type != ActorType.USERS or attendee.user_id is None:
+        return False
+    return user_in_groups(attendee.user, groups)
+
+
+#: Who may start calls under each ``START_CALLS`` policy (DISABLED: nobody).
+START_CALLS_POLICIES = {
+    StartCalls.EVERYONE: lambda participant: True,
+    StartCalls.USERS: lambda participant: not (participant.is_guest and not participant.is_moderator),
+    StartCalls.MODERATORS: lambda participant: participant.is_moderator,
+}
+
+
 def can_start_call(participant: Participant) -> bool:
     """Apply ``Participant::canStartCall`` with this instance's settings."""
-    room = participant.room
-    if room.type == RoomType.NOTE_TO_SELF:
+    if participant.room.type == RoomType.NOTE_TO_SELF:
         return False
-    policy = app_settings.START_CALLS
-    if policy == StartCalls.DISABLED:
+    policy = START_CALLS_POLICIES.get(app_settings.START_CALLS)
+    if policy is None or not participant.has_permission(Permission.CALL_START):
         return False
-    if not participant.has_permission(Permission.CALL_START):
-        return False
-    groups = app_settings.START_CALLS_GROUPS
-    if groups:
-        attendee = participant.attendee
-        if attendee.actor_type != ActorType.USERS or attendee.user_id is None:
-            return False
-        if not user_in_groups(attendee.user, groups):
-            return False
-    if policy == StartCalls.EVERYONE:
-        return True
-    if policy == StartCalls.USERS:
-        return not (participant.is_guest and not participant.is_moderator)
-    if policy == StartCalls.MODERATORS:
-        return participant.is_moderator
-    return False
+    return _in_start_calls_groups(participant) and policy(participant)
 
 
 def find_room(token: str, actor: Actor) -> Room:
@@ -232,10 +241,7 @@ def find_room(token: str, actor: Actor) -> Room:
     if actor.is_user:
         if Attendee.objects.filter(room=room, actor_type=ActorType.USERS, actor_id=actor.user_id).exists():
             return room
-        if (
-            room.type in (RoomType.GROUP, RoomType.PUBLIC)
-            and Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
-        ):
+        if room.type in GROUP_TYPES and Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists():
             return room
     raise RoomNotFound()
 
@@ -259,37 +265,89 @@ def find_participant(token: str, actor: Actor, *, require_session: bool = False)
             attendee.room = session.room
             return Participant(room=session.room, attendee=attendee, session=session)
     if actor.is_user and not require_session:
-        attendee = (
+        own = (
             Attendee.objects.select_related("room", "user")
             .filter(room__token=token, actor_type=ActorType.USERS, actor_id=actor.user_id)
             .first()
         )
-        if attendee is not None:
-            return Participant(room=attendee.room, attendee=attendee, session=None)
+        if own is not None:
+            return Participant(room=own.room, attendee=own, session=None)
     if not Room.objects.filter(token=token).exists():
         raise RoomNotFound()
     raise ParticipantNotFound()
 
 
-def check_read_write(participant: Participant) -> None:
-    """Raise 403 ``[]`` for a read-only or changelog room."""
-    if participant.room.is_read_only:
-        raise ReadOnlyRoom()
-
-
-def check_lobby(participant: Participant) -> None:
-    """Raise 412 ``[]`` when the lobby holds this participant (an expired timer opens it first)."""
-    room = participant.room
-    room.open_expired_lobby()
-    if not room.lobby_active():
-        return
-    if participant.is_moderator or participant.has_permission(Permission.LOBBY_IGNORE):
-        return
-    raise LobbyActive()
-
-
-def is_held_in_lobby(participant: Participant) -> bool:
-    room = participant.room
-    if not room.lobby_active():
+def is_held_in_lobby(participant: Participant, now=None) -> bool:
+    """Return whether the lobby holds this participant (an expired timer counts as open)."""
+    if not participant.room.lobby_active(now):
         return False
     return not (participant.is_moderator or participant.has_permission(Permission.LOBBY_IGNORE))
+
+
+def find_attendee(room: Room, attendee_id: int, error: str | None = None) -> Attendee:
+    """Return the attendee ``attendee_id`` of ``room``; raise ``NotFound(error)`` when there is none."""
+    attendee = Attendee.objects.select_related("user").filter(pk=attendee_id, room=room).first()
+    if attendee is None:
+        raise NotFound(error)
+    return attendee
+
+
+def call_peers(room: Room):
+    """Return the sessions that count as in the room's call, with attendee and user (one query)."""
+    return Session.objects.fresh_in_call(room).select_related("attendee__user")
+
+
+def rooms_for_user(actor: Actor, *, modified_since: int = 0, include_status: bool = False) -> list[Participant]:
+    """Return a ``Participant`` per room of the logged-in ``actor`` (two queries at most).
+
+    Each carries the actor's own Talk session of that room, if the Django session holds
+    one. With ``modified_since``, only rooms active since then (and one-to-one rooms when
+    ``include_status`` is set) are returned.
+    """
+    attendees = list(
+        Attendee.objects.filter(actor_type=ActorType.USERS, actor_id=actor.user_id)
+        .select_related("room", "user")
+        .order_by("room_id")
+    )
+    session_ids = [value for value in actor.sessions.session_ids().values() if isinstance(value, str)]
+    sessions = {}
+    if session_ids:
+        sessions = {
+            s.attendee_id: s for s in Session.objects.filter(session_id__in=session_ids, attendee__in=attendees)
+        }
+    result = []
+    for attendee in attendees:
+        room = attendee.room
+        if modified_since and not (
+            (include_status and room.type == RoomType.ONE_TO_ONE) or room.last_activity.timestamp() >= modified_since
+        ):
+            continue
+        result.append(Participant(room=room, attendee=attendee, session=sessions.get(attendee.pk)))
+    return result
+
+
+def listed_attendees(room: Room, *, pks=None) -> list[Attendee]:
+    """Return the attendees of ``room`` (or those with primary keys ``pks``) for the participant
+    list, in two queries: users joined in, ``live_sessions`` prefetched (sessions younger than
+    the kill timeout). Skip ``users`` attendees whose account is gone and who have no stored
+    name, and plain guests without a live session (reference 5.3)."""
+    queryset = Attendee.objects.filter(room=room)
+    if pks is not None:
+        queryset = queryset.filter(pk__in=pks)
+    queryset = queryset.select_related("user").prefetch_related(
+        Prefetch(
+            "sessions",
+            queryset=Session.objects.filter(last_ping__gte=kill_cutoff()).order_by("id"),
+            to_attr="live_sessions",
+        )
+    )
+    return [attendee for attendee in queryset if _listed(attendee, attendee.live_sessions)]
+
+
+def _listed(attendee: Attendee, live_sessions: list[Session]) -> bool:
+    if attendee.actor_type == ActorType.USERS:
+        return attendee.user_id is not None or bool(attendee.display_name)
+    if attendee.participant_type == ParticipantType.GUEST and attendee.permissions in (0, Permission.CUSTOM):
+        # Plain guests are kept for their chat name only; listed while they have a session.
+        return bool(live_sessions)
+    return True

@@ -20,6 +20,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.utils.encoding import force_bytes
 from rest_framework.authentication import BaseAuthentication
 
 from . import throttling
@@ -33,7 +34,7 @@ SESSION_BASIC_USER = "_talk_calls_basic_user"
 def _credentials_digest(username: str, password: str, user) -> str:
     """Return the HMAC of the credentials and of the user's current password hash."""
     message = f"{username}\x00{password}\x00{user.pk}\x00{user.get_session_auth_hash()}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(force_bytes(settings.SECRET_KEY), message, hashlib.sha256).hexdigest()
 
 
 class BasicAuthentication(BaseAuthentication):

@@ -29,74 +29,89 @@ _INT_RANGES = {
 }
 
 
-@register(Tags.compatibility)
-def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS``."""
-    value = getattr(settings, "TALK_CALLS", {})
-    if not isinstance(value, dict):
-        return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]
-    errors = []
-    for key in sorted(set(value) - set(DEFAULTS)):
-        errors.append(
-            Error(
-                f"TALK_CALLS has an unknown key {key!r}.",
-                hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
-                id="talk_calls.E002",
-            )
+def _unknown_keys(value: dict) -> list[Error]:
+    return [
+        Error(
+            f"TALK_CALLS has an unknown key {key!r}.",
+            hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
+            id="talk_calls.E002",
         )
+        for key in sorted(set(value) - set(DEFAULTS))
+    ]
+
+
+def _integer_ranges(value: dict) -> list[Error]:
+    errors = []
     for key, (low, high) in _INT_RANGES.items():
-        if key not in value:
-            continue
-        item = value[key]
+        item = value.get(key, low)
         if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
             errors.append(
                 Error(
-                    f"TALK_CALLS[{key!r}] must be an integer from {low} to {high}, not {item!r}.",
-                    id="talk_calls.E003",
+                    f"TALK_CALLS[{key!r}] must be an integer from {low} to {high}, not {item!r}.", id="talk_calls.E003"
                 )
             )
-    groups = value.get("START_CALLS_GROUPS", [])
-    if not isinstance(groups, (list, tuple)) or not all(isinstance(g, str) for g in groups):
-        errors.append(Error("TALK_CALLS['START_CALLS_GROUPS'] must be a list of group names.", id="talk_calls.E004"))
-    backend = value.get("SIP_DIALOUT_BACKEND")
-    if backend is not None:
-        try:
-            cls = import_string(backend) if isinstance(backend, str) else None
-        except ImportError:
-            cls = None
-        if cls is None or not callable(getattr(cls, "dial_out", None)):
-            errors.append(
-                Error(
-                    f"TALK_CALLS['SIP_DIALOUT_BACKEND'] {backend!r} is not an importable class with a dial_out() method.",
-                    hint="Use e.g. 'talk_calls.sip.ConsoleDialOutBackend' or None.",
-                    id="talk_calls.E005",
-                )
-            )
-    ping, kill = value.get("SESSION_PING_TIMEOUT", 30), value.get("SESSION_KILL_TIMEOUT", 100)
+    return errors
+
+
+def _start_calls_groups(value: dict) -> list[Error]:
+    groups = value.get("START_CALLS_GROUPS", DEFAULTS["START_CALLS_GROUPS"])
+    if isinstance(groups, (list, tuple)) and all(isinstance(g, str) for g in groups):
+        return []
+    return [Error("TALK_CALLS['START_CALLS_GROUPS'] must be a list of group names.", id="talk_calls.E004")]
+
+
+def _dialout_backend(value: dict) -> list[Error]:
+    backend = value.get("SIP_DIALOUT_BACKEND", DEFAULTS["SIP_DIALOUT_BACKEND"])
+    if backend is None:
+        return []
+    try:
+        cls = import_string(backend) if isinstance(backend, str) else None
+    except ImportError:
+        cls = None
+    if cls is not None and callable(getattr(cls, "dial_out", None)):
+        return []
+    return [
+        Error(
+            f"TALK_CALLS['SIP_DIALOUT_BACKEND'] {backend!r} is not an importable class with a dial_out() method.",
+            hint="Use e.g. 'talk_calls.sip.ConsoleDialOutBackend' or None.",
+            id="talk_calls.E005",
+        )
+    ]
+
+
+def _timeouts(value: dict) -> list[Error]:
+    ping = value.get("SESSION_PING_TIMEOUT", DEFAULTS["SESSION_PING_TIMEOUT"])
+    kill = value.get("SESSION_KILL_TIMEOUT", DEFAULTS["SESSION_KILL_TIMEOUT"])
     if isinstance(ping, int) and isinstance(kill, int) and kill < ping:
-        errors.append(
+        return [
             Error(
                 "TALK_CALLS['SESSION_KILL_TIMEOUT'] must not be shorter than SESSION_PING_TIMEOUT.",
                 id="talk_calls.E006",
             )
-        )
-    name = value.get("GUEST_USERS_GROUP", "guest_app")
-    if not isinstance(name, str):
-        errors.append(Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007"))
-    header = value.get("CLIENT_ADDRESS_HEADER")
-    if header is not None and not (isinstance(header, str) and header.startswith("HTTP_")):
-        errors.append(
-            Error(
-                f"TALK_CALLS['CLIENT_ADDRESS_HEADER'] must be a request.META header key or None, not {header!r}.",
-                hint="For example 'HTTP_X_FORWARDED_FOR', set only behind a proxy that writes that header.",
-                id="talk_calls.E010",
-            )
-        )
-    errors.extend(_check_throttles(value))
-    return errors
+        ]
+    return []
 
 
-def _check_throttles(value: dict) -> list:
+def _guest_users_group(value: dict) -> list[Error]:
+    if isinstance(value.get("GUEST_USERS_GROUP", DEFAULTS["GUEST_USERS_GROUP"]), str):
+        return []
+    return [Error("TALK_CALLS['GUEST_USERS_GROUP'] must be a group name.", id="talk_calls.E007")]
+
+
+def _client_address_header(value: dict) -> list[Error]:
+    header = value.get("CLIENT_ADDRESS_HEADER", DEFAULTS["CLIENT_ADDRESS_HEADER"])
+    if header is None or (isinstance(header, str) and header.startswith("HTTP_")):
+        return []
+    return [
+        Error(
+            f"TALK_CALLS['CLIENT_ADDRESS_HEADER'] must be a request.META header key or None, not {header!r}.",
+            hint="For example 'HTTP_X_FORWARDED_FOR', set only behind a proxy that writes that header.",
+            id="talk_calls.E010",
+        )
+    ]
+
+
+def _throttles(value: dict) -> list[Error]:
     errors = []
     throttles = value.get("THROTTLES", {})
     if not isinstance(throttles, dict):
@@ -119,6 +134,27 @@ def _check_throttles(value: dict) -> list:
     if alias not in getattr(settings, "CACHES", {"default": {}}):
         errors.append(Error(f"TALK_CALLS['THROTTLE_CACHE'] {alias!r} is not in CACHES.", id="talk_calls.E012"))
     return errors
+
+
+_SETTING_CHECKS = (
+    _unknown_keys,
+    _integer_ranges,
+    _start_calls_groups,
+    _dialout_backend,
+    _timeouts,
+    _guest_users_group,
+    _client_address_header,
+    _throttles,
+)
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs=None, **kwargs):
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010 ... E012)."""
+    value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
+    if not isinstance(value, dict):
+        return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]
+    return [error for check in _SETTING_CHECKS for error in check(value)]
 
 
 _PROCESS_LOCAL_CACHES = (

@@ -21,6 +21,12 @@ class RoomType(models.IntegerChoices):
 
 #: Room types in which no call can take place (reference changeInCall: 400 "type").
 NO_CALL_ROOM_TYPES = (RoomType.CHANGELOG, RoomType.FORMER_ONE_TO_ONE, RoomType.NOTE_TO_SELF)
+#: One-to-one rooms, current and former (no rename, no delete, "call_missed" history).
+ONE_TO_ONE_TYPES = (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE)
+#: Rooms with a free attendee list, the only ones with lobby, listable scope and public/private.
+GROUP_TYPES = (RoomType.GROUP, RoomType.PUBLIC)
+#: Room types whose attendee list is fixed (reference: 400 "room-type" on add/remove/permissions).
+FIXED_MEMBERSHIP_TYPES = (*ONE_TO_ONE_TYPES, RoomType.NOTE_TO_SELF)
 
 
 class ReadOnly(models.IntegerChoices):
@@ -58,6 +64,10 @@ class RecordingConsent(models.IntegerChoices):
     OPTIONAL = 2, "per conversation"
 
 
+#: Values of a room's own recording-consent flag (the instance setting also has OPTIONAL).
+ROOM_RECORDING_CONSENT_VALUES = (RecordingConsent.NOT_REQUIRED, RecordingConsent.REQUIRED)
+
+
 class ParticipantType(models.IntegerChoices):
     OWNER = 1, "owner"
     MODERATOR = 2, "moderator"
@@ -70,6 +80,8 @@ class ParticipantType(models.IntegerChoices):
 MODERATOR_TYPES = (ParticipantType.OWNER, ParticipantType.MODERATOR, ParticipantType.GUEST_MODERATOR)
 USER_MODERATOR_TYPES = (ParticipantType.OWNER, ParticipantType.MODERATOR)
 GUEST_TYPES = (ParticipantType.GUEST, ParticipantType.GUEST_MODERATOR)
+#: Participant types that count as the room's users (self-joined users do not).
+MEMBER_USER_TYPES = (ParticipantType.OWNER, ParticipantType.MODERATOR, ParticipantType.USER)
 
 
 class InCallFlag(IntFlag):
@@ -134,6 +146,12 @@ class ActorType(models.TextChoices):
 SYSTEM_ACTOR_ID = "system"
 
 
+#: Actor types of people without an account (a call summary counts them as guests).
+GUEST_ACTOR_TYPES = (ActorType.GUESTS, ActorType.EMAILS)
+#: Actor types that stand for several people (never promoted, no own permissions).
+COLLECTIVE_ACTOR_TYPES = (ActorType.GROUPS, ActorType.CIRCLES)
+
+
 class DialOutState(models.TextChoices):
     """Where a dial-out to a phone attendee stands; only ``DIALING`` blocks another dial-out."""
 
@@ -189,4 +207,21 @@ TOKEN_PATTERN = r"[a-z0-9]{4,30}"
 RESERVED_TOKENS = ("settings", "backend")
 
 ROOM_NAME_MAX_LENGTH = 255
+#: Longest ``roomName`` a rename may send: longer text is refused before it is stripped.
+ROOM_NAME_PARAM_MAX_LENGTH = 1024
 DESCRIPTION_MAX_LENGTH = 2000
+
+#: Longest room password a request may send (the hasher's input is bounded).
+PASSWORD_MAX_LENGTH = 1024
+#: Longest user id, group id or other actor id a request may name (``Attendee.actor_id``).
+ACTOR_ID_MAX_LENGTH = 255
+#: Longest ``source`` / ``objectType`` / ``objectId`` parameter (their columns).
+SHORT_FIELD_MAX_LENGTH = 64
+#: Longest display name a guest may set (``Attendee.display_name``).
+DISPLAY_NAME_MAX_LENGTH = 255
+#: Largest unix time accepted as a lobby timer (year 6325: beyond any datetime trouble).
+LOBBY_TIMER_MAX = 2**37
+#: Largest unix time accepted as ``modifiedSince``.
+MODIFIED_SINCE_MAX = 2**40
+#: Largest attendee id accepted as a parameter (fits a signed 64-bit primary key).
+ATTENDEE_ID_MAX = 2**62

@@ -1,11 +1,27 @@
 """One exception class per error of the spec, and the OCS exception handler.
 
-The reference has two error shapes (talk-reference.md section 2.3): checks that fail
-before the endpoint runs answer ``data: []`` (``CheckFailed`` and its subclasses), the
-endpoints themselves answer ``data: null`` or ``data: {"error": "<key>"}``
-(``EndpointError``). Services raise these; ``ocs_exception_handler`` renders them. The
-envelope itself is added by ``views.base.OCSView.finalize_response``.
+The reference has two error shapes (talk-reference.md section 2.3), and the class tree
+shows which one an error answers:
+
+- ``CheckFailed`` and its subclasses: a check that failed before the endpoint ran (the
+  reference's middleware, our permission classes) answers ``data: []`` with an empty
+  ``meta.message``: ``RoomNotFound``, ``ParticipantNotFound``, ``ReadOnlyRoom``,
+  ``LobbyActive``, ``NotAModerator``, ``CheckForbidden``, ``DownloadRefused``.
+- ``EndpointError`` and its subclasses: the endpoint itself refused, answering
+  ``data: null`` or ``{"error": key[, "message"]}``: ``BadRequest``, ``NotFound``,
+  ``ForbiddenError``, ``PreconditionFailed``, ``NotImplementedError_``,
+  ``InvalidParameter``; ``Conflict`` answers a payload of its own.
+- ``TooManyRequests`` (429) and ``ServiceUnavailable`` (503, a lost database connection)
+  answer ``data: []`` with ``Retry-After``.
+- ``NotLoggedIn`` is the one 401 (``meta.statuscode`` 997); ``CSRFCheckFailed`` is the
+  plain 412 ``{"message": "CSRF check failed"}``, outside the envelope.
+
+Services and permission classes raise these; ``ocs_exception_handler`` renders them, and
+turns the errors of Django and DRF themselves into OCS 4xx answers (``FOREIGN_ERRORS``).
 """
+
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
@@ -15,20 +31,31 @@ from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 
+from .renderers import OCSResponse
+
 
 class OCSError(drf.APIException):
     """Base: an OCS answer with ``status_code``, a payload and a ``meta.message``."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = ""
     default_code = "ocs"
+    #: ``meta.statuscode`` when it is not the HTTP status.
+    ocs_statuscode: int | None = None
+    #: HTTP headers of the answer (``Retry-After``).
+    headers: dict | None = None
 
     def __init__(self, detail=None, *, data=None):
         super().__init__(detail if detail is not None else self.default_detail)
         self.data = data
 
     def payload(self):
+        """Return ``ocs.data`` of the answer."""
         return self.data
+
+    def message(self) -> str:
+        """Return ``meta.message`` of the answer."""
+        return str(self.detail or "")
 
 
 class CheckFailed(OCSError):
@@ -36,6 +63,9 @@ class CheckFailed(OCSError):
 
     def payload(self):
         return []
+
+    def message(self) -> str:
+        return ""
 
 
 class RoomNotFound(CheckFailed):
@@ -58,10 +88,16 @@ class NotAModerator(CheckFailed):
     status_code = status.HTTP_403_FORBIDDEN
 
 
-class Forbidden(CheckFailed):
-    """Missing permission bit, start-call restriction, calls disabled, not allowed."""
+class CheckForbidden(CheckFailed):
+    """Missing permission bit, start-call restriction, calls disabled: 403 ``data: []``."""
 
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class DownloadRefused(CheckFailed):
+    """The call's participant list cannot be downloaded (no call, nobody joined, not CSV): 400 ``[]``."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
 
 
 class NotLoggedIn(OCSError):
@@ -99,10 +135,6 @@ class ForbiddenError(EndpointError):
     status_code = status.HTTP_403_FORBIDDEN
 
 
-class Conflict(OCSError):
-    status_code = status.HTTP_409_CONFLICT
-
-
 class PreconditionFailed(EndpointError):
     status_code = status.HTTP_412_PRECONDITION_FAILED
 
@@ -116,6 +148,23 @@ class InvalidParameter(BadRequest):
 
     def __init__(self, name: str, message: str | None = None):
         super().__init__(name, message=message)
+
+
+class Conflict(OCSError):
+    """409 with the payload given as ``data``."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class SessionInCall(Conflict):
+    """A join without ``force`` would replace this browser's session that is in a call (409).
+
+    The view answers it with the session's shape (``serializers.conflict_payload``).
+    """
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
 
 
 class TooManyRequests(OCSError):
@@ -154,27 +203,41 @@ class CSRFCheckFailed(drf.APIException):
     default_detail = "CSRF check failed"
 
 
-def _response(status_code, data, message="", *, ocs_statuscode=None, headers=None):
-    response = Response(data, status=status_code, headers=headers)
-    response.ocs_message = message
-    if ocs_statuscode is not None:
-        response.ocs_statuscode = ocs_statuscode
-    return response
+def _throttled_headers(exc) -> dict | None:
+    return {"Retry-After": str(int(exc.wait))} if exc.wait else None
+
+
+def _detail(exc) -> str:
+    return str(getattr(exc, "detail", exc))
+
+
+#: Errors of Django and DRF themselves, first match wins (subclasses before their bases):
+#: ``(class, HTTP status or None for the exception's own, data(exc), message(exc), meta.statuscode)``.
+FOREIGN_ERRORS: tuple[
+    tuple[type[Exception], int | None, Callable[[Any], Any], Callable[[Any], str], int | None], ...
+] = (
+    (RequestDataTooBig, 413, lambda e: {"error": "body", "message": str(e)}, lambda e: "Request body too large", None),
+    (TooManyFieldsSent, 400, lambda e: {"error": "body", "message": str(e)}, lambda e: "Too many fields", None),
+    (SuspiciousOperation, 400, lambda e: {"error": "request"}, lambda e: "Bad request", None),
+    (Http404, 404, lambda e: [], lambda e: "", None),
+    (DjangoPermissionDenied, 403, lambda e: [], lambda e: "", None),
+    (drf.ParseError, 400, lambda e: {"error": "body", "message": _detail(e)}, _detail, None),
+    (drf.UnsupportedMediaType, 415, lambda e: {"error": "content-type", "message": _detail(e)}, _detail, None),
+    (drf.NotAuthenticated, 401, lambda e: [], _detail, NotLoggedIn.ocs_statuscode),
+    (drf.AuthenticationFailed, 401, lambda e: [], _detail, NotLoggedIn.ocs_statuscode),
+    (drf.MethodNotAllowed, 405, lambda e: [], lambda e: "", None),
+    (drf.Throttled, 429, lambda e: [], _detail, None),
+    (drf.APIException, None, lambda e: [], _detail, None),
+)
 
 
 def ocs_exception_handler(exc, context):
     """Render ``exc`` as an OCS response; return None (a real 500) only for bugs."""
     if isinstance(exc, CSRFCheckFailed):
-        response = Response({"message": str(exc.detail)}, status=exc.status_code)
-        response.ocs_raw = True
-        return response
+        return Response({"message": str(exc.detail)}, status=exc.status_code)
     if isinstance(exc, OCSError):
-        return _response(
-            exc.status_code,
-            exc.payload(),
-            "" if isinstance(exc, CheckFailed) else str(exc.detail or ""),
-            ocs_statuscode=getattr(exc, "ocs_statuscode", None),
-            headers=getattr(exc, "headers", None),
+        return OCSResponse(
+            exc.payload(), exc.status_code, message=exc.message(), statuscode=exc.ocs_statuscode, headers=exc.headers
         )
     if isinstance(exc, (OperationalError, InterfaceError)):
         # The database dropped the connection (or refused it): the transaction is gone,
@@ -182,28 +245,11 @@ def ocs_exception_handler(exc, context):
         # (the session middleware) and the next one reconnect.
         close_old_connections()
         unavailable = ServiceUnavailable()
-        return _response(503, unavailable.payload(), str(unavailable.detail), headers=unavailable.headers)
-    if isinstance(exc, RequestDataTooBig):
-        return _response(413, {"error": "body", "message": str(exc)}, "Request body too large")
-    if isinstance(exc, TooManyFieldsSent):
-        return _response(400, {"error": "body", "message": str(exc)}, "Too many fields")
-    if isinstance(exc, SuspiciousOperation):
-        return _response(400, {"error": "request"}, "Bad request")
-    if isinstance(exc, Http404):
-        return _response(404, [], "")
-    if isinstance(exc, DjangoPermissionDenied):
-        return _response(403, [], "")
-    if isinstance(exc, drf.ParseError):
-        return _response(400, {"error": "body", "message": str(exc.detail)}, str(exc.detail))
-    if isinstance(exc, drf.UnsupportedMediaType):
-        return _response(415, {"error": "content-type", "message": str(exc.detail)}, str(exc.detail))
-    if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
-        return _response(401, [], str(exc.detail), ocs_statuscode=NotLoggedIn.ocs_statuscode)
-    if isinstance(exc, drf.MethodNotAllowed):
-        return _response(405, [], "")
-    if isinstance(exc, drf.Throttled):
-        headers = {"Retry-After": str(int(exc.wait))} if exc.wait else None
-        return _response(429, [], str(exc.detail), headers=headers)
-    if isinstance(exc, drf.APIException):
-        return _response(exc.status_code, [], str(exc.detail))
+        return OCSResponse([], 503, message=unavailable.message(), headers=unavailable.headers)
+    for exc_class, status_code, data, message, statuscode in FOREIGN_ERRORS:
+        if isinstance(exc, exc_class):
+            headers = _throttled_headers(exc) if isinstance(exc, drf.Throttled) else None
+            return OCSResponse(
+                data(exc), status_code or exc.status_code, message=message(exc), statuscode=statuscode, headers=headers
+            )
     return None

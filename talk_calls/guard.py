@@ -113,7 +113,8 @@ class GuardedWSGI:
 def _read_bounded(read) -> bytes:
     """Read a body of unknown length; raise 413 as soon as it passes the limit."""
     limit = upload_limit()
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         chunk = read(65536)
         if not chunk:
@@ -173,7 +174,8 @@ class _Disconnected(Exception):
 async def _receive_bounded(receive) -> list:
     """Return the request's body messages; raise 413 once they pass the limit."""
     limit = upload_limit()
-    messages, size = [], 0
+    messages: list[dict] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.db.models import Q
@@ -53,6 +54,23 @@ def user_display_name(user) -> str:
     ``get_full_name`` (``AbstractBaseUser``) give the username."""
     full_name = getattr(user, "get_full_name", None)
     return (full_name() if callable(full_name) else "") or user.get_username()
+
+
+def users_by_username(usernames):
+    """Return the host's users whose ``USERNAME_FIELD`` is one of ``usernames`` (one query).
+
+    The one user look-up of the app, as ``contrib.auth.backends`` finds users: through
+    the default manager and ``USERNAME_FIELD``, whatever the host's user model.
+    """
+    User = get_user_model()
+    return User._default_manager.filter(**{f"{User.USERNAME_FIELD}__in": list(usernames)})
+
+
+def user_by_username(username: str):
+    """Return the host's user called ``username``, or None (no query for an empty name)."""
+    if not username:
+        return None
+    return users_by_username([username]).first()
 
 
 #: Length of ``Attendee.display_name``; a Django full name may be longer (150 + 1 + 150).
@@ -146,22 +164,29 @@ class Room(models.Model):
     def is_read_only(self) -> bool:
         return self.read_only == ReadOnly.READ_ONLY or self.type == RoomType.CHANGELOG
 
+    def lobby_expired(self, now=None) -> bool:
+        """Return whether the lobby's timer has passed (the lobby then counts as open)."""
+        return self.lobby_timer is not None and self.lobby_timer <= (now or timezone.now())
+
+    def effective_lobby_state(self, now=None) -> int:
+        """Return the lobby state as clients see it: an expired timer counts as "no lobby".
+
+        Read-only, like ``contrib.sessions`` reading ``expire_date__gt=now``: the next
+        write of the room (``services.locking.lock_room``) or the periodic command stores it.
+        """
+        if self.lobby_state == LobbyState.NON_MODERATORS and self.lobby_expired(now):
+            return LobbyState.NONE
+        return self.lobby_state
+
+    def effective_lobby_timer(self, now=None):
+        """Return the lobby timer as clients see it: none once an expired timer opened the lobby."""
+        if self.lobby_state == LobbyState.NON_MODERATORS and self.lobby_expired(now):
+            return None
+        return self.lobby_timer
+
     def lobby_active(self, now=None) -> bool:
         """Return whether the lobby holds non-moderators, counting an expired timer as open."""
-        if self.lobby_state != LobbyState.NON_MODERATORS:
-            return False
-        return not (self.lobby_timer and self.lobby_timer <= (now or timezone.now()))
-
-    def open_expired_lobby(self, now=None) -> bool:
-        """Switch an expired lobby timer to "no lobby" in the database; return True if this call did it."""
-        now = now or timezone.now()
-        if self.lobby_state != LobbyState.NON_MODERATORS or not self.lobby_timer or self.lobby_timer > now:
-            return False
-        changed = Room.objects.filter(pk=self.pk, lobby_state=LobbyState.NON_MODERATORS, lobby_timer__lte=now).update(
-            lobby_state=LobbyState.NONE, lobby_timer=None
-        )
-        self.lobby_state, self.lobby_timer = LobbyState.NONE, None
-        return bool(changed)
+        return self.effective_lobby_state(now) == LobbyState.NON_MODERATORS
 
     def effective_recording_consent(self) -> int:
         """Return the ``recordingConsent`` room field: room flag under 2, else the instance value."""

@@ -109,7 +109,7 @@ def check_values(values: dict) -> None:
     at any depth) is UTF-8 text without NUL within ``MAX_STRING_LENGTH``, the nesting stays
     within ``MAX_JSON_DEPTH`` and there are at most ``MAX_VALUES`` values. The error names the
     top-level parameter (``body`` for a bad top-level key). Iterative: no recursion to exhaust."""
-    stack = [(None, values, 0)]
+    stack: list[tuple[str | None, object, int]] = [(None, values, 0)]
     seen = 0
     while stack:
         name, value, depth = stack.pop()
@@ -173,6 +173,32 @@ def _flatten(source) -> dict:
     return result
 
 
+def _as_integer(value) -> int | None:
+    """Return ``value`` as a signed 64-bit integer (a JSON number or numeric text), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) <= _INT_LIMIT:
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if _INTEGER.fullmatch(text) else None
+    if not isinstance(value, int) or abs(value) > _INT_LIMIT:
+        return None
+    return value
+
+
+def _string_item(name: str, item, item_max_length: int) -> str:
+    """Return one item of a list parameter as text; raise 400 ``name`` for anything else."""
+    if isinstance(item, bool) or not isinstance(item, (str, int)):
+        raise InvalidParameter(name, f"{name} must be a list of strings")
+    item = str(item)
+    if "\x00" in item:
+        raise InvalidParameter(name, f"{name} has an item with a NUL character")
+    if len(item) > item_max_length:
+        raise InvalidParameter(name, f"{name} has an item longer than {item_max_length} characters")
+    return item
+
+
 class Params:
     """Typed access to the merged request parameters."""
 
@@ -217,16 +243,8 @@ class Params:
         key = error or name
         if value is _MISSING or value is None or value == "":
             return default
-        if isinstance(value, bool):
-            raise InvalidParameter(key, f"{name} must be an integer")
-        if isinstance(value, float) and value.is_integer() and abs(value) <= _INT_LIMIT:
-            value = int(value)
-        if isinstance(value, str):
-            text = value.strip()
-            if not _INTEGER.fullmatch(text):
-                raise InvalidParameter(key, f"{name} must be an integer")
-            value = int(text)
-        if not isinstance(value, int) or abs(value) > _INT_LIMIT:
+        value = _as_integer(value)
+        if value is None:
             raise InvalidParameter(key, f"{name} must be an integer")
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise InvalidParameter(key, f"{name} must be between {minimum} and {maximum}")
@@ -261,14 +279,4 @@ class Params:
             value = list(value.values())
         if not isinstance(value, list) or len(value) > max_items:
             raise InvalidParameter(name, f"{name} must be a list of strings")
-        items = []
-        for item in value:
-            if isinstance(item, bool) or not isinstance(item, (str, int)):
-                raise InvalidParameter(name, f"{name} must be a list of strings")
-            item = str(item)
-            if "\x00" in item:
-                raise InvalidParameter(name, f"{name} has an item with a NUL character")
-            if len(item) > item_max_length:
-                raise InvalidParameter(name, f"{name} has an item longer than {item_max_length} characters")
-            items.append(item)
-        return items
+        return [_string_item(name, item, item_max_length) for item in value]

@@ -1,128 +1,155 @@
-"""DRF permission classes, one rule each, in the reference's check order (reference 3.0).
+"""DRF permission classes, one rule each, in DRF's manners (``rest_framework/permissions.py``).
 
-List them on a view in this order: ``CallsEnabled`` (403 before any room lookup),
-``IsParticipant`` (404), ``ReadWriteConversation`` (403), ``ModeratorOrNoLobby`` (412),
-``CanStartCallPermission`` (403). Each raises its own OCS exception, so the answer
-carries the reference's ``data: []``. Views that use them inherit
-``views.base.ParticipantView``, which resolves ``view.participant`` once per request.
-``IsModerator`` takes the place of ``CanStartCallPermission`` where call-api.md asks for
-a moderator (ring), so the lobby (412) is still checked before it. ``IsUserOr403`` is
-the notification-state rule (anonymous: 403 ``data: null``).
+``has_permission`` answers a bool and never raises; ``exception_class`` names the OCS
+error the class stands for, which ``views.base.OCSView.permission_denied`` raises when it
+refuses. Classes compose with ``&``, ``|`` and ``~`` (a composition that refuses answers
+DRF's own 403, rendered as OCS).
+
+On a view, list them in the reference's check order (reference 3.0): ``CallsEnabled``
+(403 before any room lookup), ``IsParticipant`` (404), ``ReadWriteConversation`` (403),
+``ModeratorOrNoLobby`` (412), ``CanStartCall`` (403). Classes after ``IsParticipant``
+read ``view.participant`` (``views.base.ParticipantView``). ``IsModerator`` takes the
+place of ``CanStartCall`` where call-api.md asks for a moderator (ring), so the lobby
+(412) is still checked before it.
 """
 
 from rest_framework.permissions import BasePermission
 
-from .access import check_lobby, check_read_write
+from .access import is_held_in_lobby
 from .conf import app_settings
 from .constants import ParticipantType, Permission, StartCalls
-from .exceptions import Forbidden, ForbiddenError, NotAModerator, NotFound, NotLoggedIn, ParticipantNotFound
+from .exceptions import (
+    CheckForbidden,
+    ForbiddenError,
+    LobbyActive,
+    NotAModerator,
+    NotFound,
+    NotLoggedIn,
+    ParticipantNotFound,
+    ReadOnlyRoom,
+)
 
 
-class IsLoggedIn(BasePermission):
+def _is_logged_in(request) -> bool:
+    return bool(request.user and request.user.is_authenticated)
+
+
+class OCSPermission(BasePermission):
+    """Base: a rule and the OCS error (``exception_class``) its refusal answers."""
+
+    exception_class: type[Exception] = CheckForbidden
+
+
+class IsLoggedIn(OCSPermission):
     """Pass logged-in users; anonymous callers get 401 (``meta.statuscode`` 997)."""
 
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            raise NotLoggedIn()
-        return True
-
-
-class CallsEnabled(BasePermission):
-    """Pass unless ``START_CALLS`` is 3 (calls disabled): 403, even for unknown rooms."""
+    exception_class = NotLoggedIn
 
     def has_permission(self, request, view):
-        if app_settings.START_CALLS == StartCalls.DISABLED:
-            raise Forbidden()
-        return True
+        return _is_logged_in(request)
 
 
-class IsParticipant(BasePermission):
-    """Pass attendees of the room; 404 for a missing room or a caller who is not an attendee."""
+class CallsEnabled(OCSPermission):
+    """Pass unless ``START_CALLS`` is 3 (calls disabled): 403 ``[]``, even for unknown rooms."""
 
-    def has_permission(self, request, view):
-        return view.participant is not None
-
-
-class ReadWriteConversation(BasePermission):
-    """Pass unless the room is read-only or a changelog: 403."""
+    exception_class = CheckForbidden
 
     def has_permission(self, request, view):
-        check_read_write(view.participant)
-        return True
+        return app_settings.START_CALLS != StartCalls.DISABLED
 
 
-class ModeratorOrNoLobby(BasePermission):
-    """Pass moderators, LOBBY_IGNORE holders, and everyone while the lobby is open; else 412."""
+class IsParticipant(OCSPermission):
+    """Pass attendees of the room; 404 ``[]`` for a missing room or a caller who is not an attendee."""
 
-    def has_permission(self, request, view):
-        check_lobby(view.participant)
-        return True
-
-
-class CanStartCallPermission(BasePermission):
-    """Pass participants whose effective permissions contain CALL_START; else 403."""
+    exception_class = ParticipantNotFound
 
     def has_permission(self, request, view):
-        if not view.participant.has_permission(Permission.CALL_START):
-            raise Forbidden()
-        return True
+        return view.find_participant() is not None
 
 
-class IsModerator(BasePermission):
-    """Pass owners, moderators and guest moderators; else 403."""
+class ReadWriteConversation(OCSPermission):
+    """Pass unless the room is read-only or a changelog: 403 ``[]``."""
+
+    exception_class = ReadOnlyRoom
 
     def has_permission(self, request, view):
-        if not view.participant.is_moderator:
-            raise NotAModerator()
-        return True
+        return not view.participant.room.is_read_only
 
 
-class IsLoggedInModerator(BasePermission):
-    """Pass owners and moderators that are users; guests get 404, other users 403."""
+class ModeratorOrNoLobby(OCSPermission):
+    """Pass moderators, LOBBY_IGNORE holders, and everyone while the lobby is open; else 412 ``[]``."""
+
+    exception_class = LobbyActive
+
+    def has_permission(self, request, view):
+        return not is_held_in_lobby(view.participant)
+
+
+class CanStartCall(OCSPermission):
+    """Pass participants whose effective permissions contain CALL_START; else 403 ``[]``."""
+
+    exception_class = CheckForbidden
+
+    def has_permission(self, request, view):
+        return view.participant.has_permission(Permission.CALL_START)
+
+
+class IsModerator(OCSPermission):
+    """Pass owners, moderators and guest moderators; else 403 ``[]``."""
+
+    exception_class = NotAModerator
+
+    def has_permission(self, request, view):
+        return view.participant.is_moderator
+
+
+class IsUserAttendee(OCSPermission):
+    """Pass attendees that are users (not guests, not guest moderators); else 404 ``[]``.
+
+    Before ``IsModerator`` where the reference requires a logged-in moderator.
+    """
+
+    exception_class = ParticipantNotFound
 
     def has_permission(self, request, view):
         participant = view.participant
-        if participant.is_guest or not participant.attendee.is_user:
-            raise ParticipantNotFound()
-        if not participant.is_moderator:
-            raise NotAModerator()
-        return True
+        return not participant.is_guest and participant.attendee.is_user
 
 
 # --- conversation endpoints (reference section 5) ----------------------------------------
 
 
-class IsNotPlainGuest(BasePermission):
+class IsNotPlainGuest(OCSPermission):
     """Pass every participant but plain guests (type 4): 403 ``null`` (participant list)."""
 
+    exception_class = ForbiddenError
+
     def has_permission(self, request, view):
-        if view.participant.attendee.participant_type == ParticipantType.GUEST:
-            raise ForbiddenError()
-        return True
+        return view.participant.attendee.participant_type != ParticipantType.GUEST
 
 
-class IsGuestParticipant(BasePermission):
+class IsGuestParticipant(OCSPermission):
     """Pass guests and guest moderators; users get 403 ``null`` (guest name endpoint)."""
 
+    exception_class = ForbiddenError
+
     def has_permission(self, request, view):
-        if not view.participant.is_guest:
-            raise ForbiddenError()
-        return True
+        return view.participant.is_guest
 
 
-class HasTalkSession(BasePermission):
+class HasTalkSession(OCSPermission):
     """Pass participants whose own Talk session was found; else 404 ``null``."""
 
+    exception_class = NotFound
+
     def has_permission(self, request, view):
-        if view.participant.session is None:
-            raise NotFound()
-        return True
+        return view.participant.session is not None
 
 
-class IsUserOr403(BasePermission):
+class IsUserOr403(OCSPermission):
     """Pass logged-in users; anonymous callers get 403 ``data: null`` (notification-state, reference 3.8)."""
 
+    exception_class = ForbiddenError
+
     def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            raise ForbiddenError()
-        return True
+        return _is_logged_in(request)

@@ -8,14 +8,13 @@ from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from .access import TalkSessionMap
+from .access import Actor, TalkSessionMap
+from .services.sessions import end_talk_sessions
+from .services.users import remove_user
 
 
 @receiver(user_logged_out, dispatch_uid="talk_calls_logout")
 def end_sessions_on_logout(sender, request, user, **kwargs):
-    from .access import Actor
-    from .services.sessions import end_talk_sessions
-
     if request is None or not hasattr(request, "session"):
         return
     end_talk_sessions(Actor(user=user, sessions=TalkSessionMap(request.session)))
@@ -25,6 +24,4 @@ def end_sessions_on_logout(sender, request, user, **kwargs):
 def remove_deleted_user(sender, instance, **kwargs):
     if sender is not get_user_model():
         return
-    from .services.users import remove_user
-
     remove_user(instance)

@@ -7,20 +7,27 @@ need (``select_related``) so a list costs no query per item.
 
 from datetime import UTC, datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from .access import Participant, can_start_call, is_held_in_lobby
 from .conf import app_settings
 from .constants import (
+    ACTOR_ID_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
+    GROUP_TYPES,
+    LOBBY_TIMER_MAX,
+    ONE_TO_ONE_TYPES,
+    PASSWORD_MAX_LENGTH,
     PERMISSIONS_MAX_CUSTOM,
     ROOM_NAME_MAX_LENGTH,
+    ROOM_RECORDING_CONSENT_VALUES,
+    SHORT_FIELD_MAX_LENGTH,
     USER_MODERATOR_TYPES,
     ActorType,
     Listable,
     LobbyState,
     NotificationLevel,
+    NotificationStateCase,
     ParticipantType,
     Permission,
     ReadOnly,
@@ -28,7 +35,7 @@ from .constants import (
     SIPState,
 )
 from .exceptions import BadRequest
-from .models import Attendee, Room, user_display_name
+from .models import Attendee, Room, Session, user_display_name, users_by_username
 
 
 def timestamp(value) -> int:
@@ -43,7 +50,7 @@ def _notification_level(room: Room, participant: Participant) -> int:
         return level
     if participant.is_guest:
         return NotificationLevel.NEVER
-    if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+    if room.type in ONE_TO_ONE_TYPES:
         return NotificationLevel.ALWAYS
     return NotificationLevel.MENTION
 
@@ -131,14 +138,38 @@ def _outsider_payload(room: Room) -> dict:
                 "hasCall": room.has_call and not room.lobby_active(),
                 "callStartTime": timestamp(room.active_since),
                 "callFlag": room.call_flag,
-                "lobbyState": room.lobby_state,
-                "lobbyTimer": timestamp(room.lobby_timer),
+                "lobbyState": room.effective_lobby_state(),
+                "lobbyTimer": timestamp(room.effective_lobby_timer()),
                 "sipEnabled": room.sip_enabled,
                 "listable": room.listable,
                 "lastActivity": timestamp(room.last_activity),
             }
         )
     return data
+
+
+def _session_fields(session) -> dict:
+    """The room object's fields of the caller's own Talk session (none: not joined)."""
+    if session is None:
+        return {"participantFlags": 0, "lastPing": 0, "sessionId": "0"}
+    return {
+        "participantFlags": session.in_call,
+        "lastPing": timestamp(session.last_ping),
+        "sessionId": session.session_id,
+    }
+
+
+def _leave_and_delete_fields(room: Room, attendee: Attendee, held_in_lobby: bool) -> dict:
+    """As in the reference: users may leave (but not their note-to-self), and so may anyone
+    held in the lobby; user moderators may delete group and public rooms."""
+    is_user = attendee.actor_type == ActorType.USERS
+    return {
+        "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
+        "canDeleteConversation": not held_in_lobby
+        and is_user
+        and room.type not in ONE_TO_ONE_TYPES
+        and attendee.participant_type in USER_MODERATOR_TYPES,
+    }
 
 
 def room_payload(room: Room, participant: Participant | None, *, partner: tuple | None = None) -> dict:
@@ -152,10 +183,8 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
     if participant is None:
         return _outsider_payload(room)
     attendee = participant.attendee
-    session = participant.session
     held_in_lobby = is_held_in_lobby(participant)
-    is_user = attendee.actor_type == ActorType.USERS
-    fixed_membership = room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE)
+    own = _session_fields(participant.session)
     data = {
         "id": room.pk,
         "token": room.token,
@@ -166,7 +195,7 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "objectType": room.object_type,
         "objectId": room.object_id,
         "participantType": attendee.participant_type,
-        "participantFlags": session.in_call if session else 0,
+        "participantFlags": own["participantFlags"],
         "readOnly": room.read_only,
         "hasPassword": room.has_password,
         "hasCall": room.has_call and not held_in_lobby,
@@ -174,8 +203,8 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "callFlag": room.call_flag,
         "recordingConsent": room.effective_recording_consent(),
         "canStartCall": not held_in_lobby and can_start_call(participant),
-        "lobbyState": room.lobby_state,
-        "lobbyTimer": timestamp(room.lobby_timer),
+        "lobbyState": room.effective_lobby_state(),
+        "lobbyTimer": timestamp(room.effective_lobby_timer()),
         "sipEnabled": room.sip_enabled,
         "actorType": attendee.actor_type,
         "actorId": attendee.actor_id,
@@ -184,20 +213,14 @@ def room_payload(room: Room, participant: Participant | None, *, partner: tuple 
         "attendeePermissions": attendee.permissions,
         "callPermissions": int(Permission.DEFAULT),
         "defaultPermissions": room.default_permissions,
-        "lastPing": timestamp(session.last_ping) if session else 0,
-        "sessionId": session.session_id if session else "0",
+        "lastPing": own["lastPing"],
+        "sessionId": own["sessionId"],
         "notificationLevel": _notification_level(room, participant),
         "notificationCalls": int(attendee.notification_calls),
         "listable": room.listable,
         "lastActivity": timestamp(room.last_activity),
         "isImportant": bool(attendee.important),
-        # As in the reference: users may leave (but not their note-to-self), and so may anyone
-        # held in the lobby; user moderators may delete group and public rooms.
-        "canLeaveConversation": held_in_lobby or (is_user and room.type != RoomType.NOTE_TO_SELF),
-        "canDeleteConversation": not held_in_lobby
-        and is_user
-        and not fixed_membership
-        and attendee.participant_type in USER_MODERATOR_TYPES,
+        **_leave_and_delete_fields(room, attendee, held_in_lobby),
         **_unserved_fields(),
     }
     if room.sip_enabled != SIPState.DISABLED and attendee.pin:
@@ -211,6 +234,29 @@ def participant_room_payload(participant: Participant) -> dict:
     attendee = participant.attendee
     names = one_to_one_partners([room], attendee.actor_id if attendee.actor_type == ActorType.USERS else None)
     return room_payload(room, participant, partner=names.get(room.pk))
+
+
+def peer_payload(session: Session, token: str, caller: Participant) -> dict:
+    """Return one entry of ``GET /call/{token}`` for ``caller``: a session in the call
+    (``select_related`` attendee and user)."""
+    attendee = session.attendee
+    return {
+        "actorType": attendee.actor_type,
+        "actorId": attendee.actor_id,
+        "displayName": attendee_display_name(attendee, caller),
+        "token": token,
+        "lastPing": timestamp(session.last_ping),
+        "sessionId": session.session_id,
+    }
+
+
+#: HTTP status of each ``GET /call/{token}/notification-state`` answer (reference section 3.8).
+NOTIFICATION_STATE_STATUS = {
+    NotificationStateCase.STILL_CURRENT: 200,
+    NotificationStateCase.MISSED_CALL: 201,
+    NotificationStateCase.ROOM_NOT_FOUND: 404,
+    NotificationStateCase.PARTICIPANT_JOINED: 404,
+}
 
 
 def conflict_payload(session) -> dict:
@@ -227,15 +273,13 @@ def one_to_one_partners(rooms, user_id: str | None) -> dict:
     """Return ``{room.pk: (other user id, display name)}`` for the one-to-one rooms in ``rooms`` (one query)."""
     partners = {}
     for room in rooms:
-        if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE) and user_id:
+        if room.type in ONE_TO_ONE_TYPES and user_id:
             partner = _one_to_one_partner(room, user_id)
             if partner:
                 partners[room.pk] = partner
     if not partners:
         return {}
-    User = get_user_model()
-    users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": set(partners.values())})
-    names = {user.get_username(): user_display_name(user) for user in users}
+    names = {user.get_username(): user_display_name(user) for user in users_by_username(set(partners.values()))}
     return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 
@@ -290,6 +334,11 @@ def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> 
     }
 
 
+def participant_list(attendees, room: Room, caller: Participant) -> list[dict]:
+    """Return the participant list entries of ``attendees`` (from ``access.listed_attendees``)."""
+    return [participant_payload(attendee, room, caller) for attendee in attendees]
+
+
 #: Object types a room may reference (reference section 1.1).
 OBJECT_TYPES = (
     "",
@@ -332,8 +381,8 @@ def _invites(params) -> tuple[dict, str]:
     As the reference does today, a legacy ``invite`` names a team with ``source=circles``
     and a group with any other ``source`` (``users``, ``emails`` and ``teams`` included).
     """
-    invite = params.string("invite", max_length=255, error="invite")
-    source = params.string("source", max_length=64, error="source")
+    invite = params.string("invite", max_length=ACTOR_ID_MAX_LENGTH, error="invite")
+    source = params.string("source", max_length=SHORT_FIELD_MAX_LENGTH, error="source")
     participants = params.raw("participants") or {}
     if not isinstance(participants, dict):
         raise BadRequest("invite")
@@ -353,7 +402,7 @@ def validate_room_creation(params, room_type: int) -> dict:
     ``recording-consent``, ``description``, ``object-type``, ``object-id``) and 400
     ``invite`` for a ``participants`` value that is not lists of strings.
     """
-    if room_type not in (RoomType.GROUP, RoomType.PUBLIC):
+    if room_type not in GROUP_TYPES:
         raise BadRequest("type")
     invitations, legacy_invite = _invites(params)
     name = params.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name")
@@ -362,24 +411,24 @@ def validate_room_creation(params, room_type: int) -> dict:
     name = name.strip()
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
         raise BadRequest("name")
-    object_type = params.string("objectType", max_length=64, error="object-type")
+    object_type = params.string("objectType", max_length=SHORT_FIELD_MAX_LENGTH, error="object-type")
     if object_type not in OBJECT_TYPES:
         raise BadRequest("object-type")
-    password = params.string("password", max_length=1024, error="password")
+    password = params.string("password", max_length=PASSWORD_MAX_LENGTH, error="password")
     if password and room_type != RoomType.PUBLIC:
         raise BadRequest("password")
     if _choice(params, "sipEnabled", SIPState.values, "sip-enabled") != SIPState.DISABLED:
         raise BadRequest("sip-enabled")  # no SIP bridge is configured in this app
-    consent = _choice(params, "recordingConsent", (0, 1), "recording-consent")
+    consent = _choice(params, "recordingConsent", ROOM_RECORDING_CONSENT_VALUES, "recording-consent")
     if consent and not app_settings.RECORDING_CONSENT:
         raise BadRequest("recording-consent")
-    timer = params.integer("lobbyTimer", default=0, minimum=0, maximum=2**37, error="lobby-timer")
+    timer = params.integer("lobbyTimer", default=0, minimum=0, maximum=LOBBY_TIMER_MAX, error="lobby-timer")
     return {
         "room_type": room_type,
         "name": name,
         "invitations": invitations,
         "object_type": object_type,
-        "object_id": params.string("objectId", max_length=64, error="object-id"),
+        "object_id": params.string("objectId", max_length=SHORT_FIELD_MAX_LENGTH, error="object-id"),
         "password": make_password(password) if password else "",
         "read_only": _choice(params, "readOnly", ReadOnly.values, "read-only"),
         "listable": _choice(params, "listable", Listable.values, "listable"),

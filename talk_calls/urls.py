@@ -1,17 +1,19 @@
 """The app's URLs. Include them at the site root: ``path("", include("talk_calls.urls"))``.
 
-Talk fixes the URL shape, so paths are explicit (no routers). Each area has its own
-list; any other ``/ocs/`` path answers an OCS 404 in JSON (the catch-all, kept last).
+Talk fixes the URL shape, so paths are explicit (no routers): each path maps its HTTP
+methods onto the actions of one viewset per resource (``CallViewSet``, ``RoomViewSet``,
+``ParticipantViewSet``). Each area has its own list; any other ``/ocs/`` path answers an
+OCS 404 in JSON (the catch-all, kept last).
 """
 
 from django.urls import re_path
 
 from .constants import TOKEN_PATTERN
-from .views import rooms
 from .views.base import OCSNotFoundView
-from .views.calls import CallView, DialOutView, DownloadView, NotificationStateView, RingView
+from .views.calls import CallViewSet
 from .views.cloud import CapabilitiesView, CurrentUserView
-from .views.sessions import ActiveParticipantView
+from .views.participants import ParticipantViewSet
+from .views.rooms import RoomViewSet
 
 app_name = "talk_calls"
 
@@ -26,48 +28,94 @@ cloud_patterns = [
 ]
 
 session_patterns = [
-    re_path(rf"{V4}room/{TOKEN}/participants/active$", ActiveParticipantView.as_view(), name="participants-active"),
+    re_path(
+        rf"{V4}room/{TOKEN}/participants/active$",
+        ParticipantViewSet.as_view({"post": "join", "delete": "leave"}),
+        name="participants-active",
+    ),
 ]
 
 room_patterns = [
-    re_path(rf"{V4}room/?$", rooms.RoomListView.as_view(), name="rooms"),
-    re_path(rf"{V4}room/{TOKEN}$", rooms.RoomDetailView.as_view(), name="room"),
-    re_path(rf"{V4}room/{TOKEN}/participants$", rooms.ParticipantsView.as_view(), name="participants"),
-    re_path(rf"{V4}room/{TOKEN}/participants/self$", rooms.SelfView.as_view(), name="participants-self"),
-    re_path(rf"{V4}room/{TOKEN}/participants/state$", rooms.SessionStateView.as_view(), name="participants-state"),
-    re_path(rf"{V4}room/{TOKEN}/attendees$", rooms.AttendeesView.as_view(), name="attendees"),
+    re_path(rf"{V4}room/?$", RoomViewSet.as_view({"get": "list", "post": "create"}), name="rooms"),
+    re_path(
+        rf"{V4}room/{TOKEN}$",
+        RoomViewSet.as_view({"get": "retrieve", "put": "rename", "delete": "destroy"}),
+        name="room",
+    ),
+    re_path(
+        rf"{V4}room/{TOKEN}/participants$",
+        ParticipantViewSet.as_view({"get": "list", "post": "add"}),
+        name="participants",
+    ),
+    re_path(
+        rf"{V4}room/{TOKEN}/participants/self$",
+        ParticipantViewSet.as_view({"delete": "leave_for_good"}),
+        name="participants-self",
+    ),
+    re_path(
+        rf"{V4}room/{TOKEN}/participants/state$",
+        ParticipantViewSet.as_view({"put": "set_session_state"}),
+        name="participants-state",
+    ),
+    re_path(rf"{V4}room/{TOKEN}/attendees$", ParticipantViewSet.as_view({"delete": "remove"}), name="attendees"),
     re_path(
         rf"{V4}room/{TOKEN}/attendees/permissions$",
-        rooms.AttendeePermissionsView.as_view(),
+        ParticipantViewSet.as_view({"put": "set_permissions"}),
         name="attendee-permissions",
     ),
     re_path(
         rf"{V4}room/{TOKEN}/attendees/permissions/all$",
-        rooms.AllAttendeesPermissionsView.as_view(),
+        ParticipantViewSet.as_view({"put": "set_all_permissions"}),
         name="attendee-permissions-all",
     ),
-    re_path(rf"{V4}room/{TOKEN}/moderators$", rooms.ModeratorsView.as_view(), name="moderators"),
+    re_path(
+        rf"{V4}room/{TOKEN}/moderators$",
+        ParticipantViewSet.as_view({"post": "promote", "delete": "demote"}),
+        name="moderators",
+    ),
     re_path(
         rf"{V4}room/{TOKEN}/permissions/(?P<mode>default|call)$",
-        rooms.DefaultPermissionsView.as_view(),
+        RoomViewSet.as_view({"put": "set_default_permissions"}),
         name="default-permissions",
     ),
-    re_path(rf"{V4}room/{TOKEN}/webinar/lobby$", rooms.LobbyView.as_view(), name="lobby"),
-    re_path(rf"{V4}room/{TOKEN}/webinar/sip$", rooms.SIPView.as_view(), name="sip"),
-    re_path(rf"{V4}room/{TOKEN}/read-only$", rooms.ReadOnlyView.as_view(), name="read-only"),
-    re_path(rf"{V4}room/{TOKEN}/listable$", rooms.ListableView.as_view(), name="listable"),
-    re_path(rf"{V4}room/{TOKEN}/public$", rooms.PublicView.as_view(), name="public"),
-    re_path(rf"{V4}room/{TOKEN}/password$", rooms.PasswordView.as_view(), name="password"),
-    re_path(rf"{V4}room/{TOKEN}/recording-consent$", rooms.RecordingConsentView.as_view(), name="recording-consent"),
-    re_path(rf"^ocs/v2\.php/apps/spreed/api/v1/guest/{TOKEN}/name$", rooms.GuestNameView.as_view(), name="guest-name"),
+    re_path(rf"{V4}room/{TOKEN}/webinar/lobby$", RoomViewSet.as_view({"put": "set_lobby"}), name="lobby"),
+    re_path(rf"{V4}room/{TOKEN}/webinar/sip$", RoomViewSet.as_view({"put": "set_sip"}), name="sip"),
+    re_path(rf"{V4}room/{TOKEN}/read-only$", RoomViewSet.as_view({"put": "set_read_only"}), name="read-only"),
+    re_path(rf"{V4}room/{TOKEN}/listable$", RoomViewSet.as_view({"put": "set_listable"}), name="listable"),
+    re_path(
+        rf"{V4}room/{TOKEN}/public$",
+        RoomViewSet.as_view({"post": "make_public", "delete": "make_private"}),
+        name="public",
+    ),
+    re_path(rf"{V4}room/{TOKEN}/password$", RoomViewSet.as_view({"put": "set_password"}), name="password"),
+    re_path(
+        rf"{V4}room/{TOKEN}/recording-consent$",
+        RoomViewSet.as_view({"put": "set_recording_consent"}),
+        name="recording-consent",
+    ),
+    re_path(
+        rf"^ocs/v2\.php/apps/spreed/api/v1/guest/{TOKEN}/name$",
+        ParticipantViewSet.as_view({"post": "set_guest_name"}),
+        name="guest-name",
+    ),
 ]
 
 call_patterns = [
-    re_path(rf"{V4}call/{TOKEN}$", CallView.as_view(), name="call"),
-    re_path(rf"{V4}call/{TOKEN}/ring/{ATTENDEE_ID}$", RingView.as_view(), name="call-ring"),
-    re_path(rf"{V4}call/{TOKEN}/dialout/{ATTENDEE_ID}$", DialOutView.as_view(), name="call-dialout"),
-    re_path(rf"{V4}call/{TOKEN}/notification-state$", NotificationStateView.as_view(), name="call-notification-state"),
-    re_path(rf"{V4}call/{TOKEN}/download$", DownloadView.as_view(), name="call-download"),
+    re_path(
+        rf"{V4}call/{TOKEN}$",
+        CallViewSet.as_view({"get": "list", "post": "join", "put": "update_flags", "delete": "leave"}),
+        name="call",
+    ),
+    re_path(rf"{V4}call/{TOKEN}/ring/{ATTENDEE_ID}$", CallViewSet.as_view({"post": "ring"}), name="call-ring"),
+    re_path(
+        rf"{V4}call/{TOKEN}/dialout/{ATTENDEE_ID}$", CallViewSet.as_view({"post": "dial_out"}), name="call-dialout"
+    ),
+    re_path(
+        rf"{V4}call/{TOKEN}/notification-state$",
+        CallViewSet.as_view({"get": "notification_state"}),
+        name="call-notification-state",
+    ),
+    re_path(rf"{V4}call/{TOKEN}/download$", CallViewSet.as_view({"get": "download"}), name="call-download"),
 ]
 
 urlpatterns = [

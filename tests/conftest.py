@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
-from .factories import AttendeeFactory, RoomFactory, UserFactory
-from .ocs import OCSClient
+from tests.factories import AttendeeFactory, RoomFactory, UserFactory
+from tests.helpers import OCSClient
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,8 +11,7 @@ from project.management.commands.demo import fixture_path
 from talk_calls.constants import SESSION_ID_LENGTH, ActorType, LobbyState, ParticipantType, ReadOnly, RoomType
 from talk_calls.models import Attendee, Room
 from talk_calls.services.rooms import remove_attendee
-
-from .ocs import OCSClient, basic_header, call_url, ocs_data, room_url
+from tests.helpers import OCSClient, basic_header, call_url, ocs_data, room_url
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from .factories import AttendeeFactory
-from .ocs import ocs_data, ocs_meta, room_url
+from tests.factories import AttendeeFactory
+from tests.helpers import ocs_data, ocs_meta, room_url
 
 pytestmark = pytest.mark.django_db
 

@@ -81,7 +81,7 @@ class PagedInline(ReadOnlyInline):
 class AttendeeInline(PagedInline):
     model = Attendee
     verbose_name_plural = "attendees"
-    fields = ["actor", "name", "participant_type", "decoded_permissions", "session_count", "last_joined_call", "tools"]
+    fields = ("actor", "name", "participant_type", "decoded_permissions", "session_count", "last_joined_call", "tools")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -125,7 +125,7 @@ class SessionInline(PagedInline):
     model = Session
     verbose_name = "live session"
     verbose_name_plural = "live sessions"
-    fields = ["actor", "name", "participant_type", "flags", "since_ping", "device", "created_at"]
+    fields = ("actor", "name", "participant_type", "flags", "since_ping", "device", "created_at")
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -1,14 +1,18 @@
 """Call state: join, change flags, leave, end (reference sections 3.2-3.4, 4.5, 7).
 
 Every function that changes the room's call takes the room row lock first
-(``lock_room``), then works on attendee and session rows, so call transitions of one
-room are serialised on PostgreSQL (``update_call_flags`` only touches its own session
-row, with a conditional update, and takes no room lock). The
-transitions that race are conditional updates on top of that (``active_since`` set only
-where null, cleared only where set, ``call_flag`` merged with a database-side OR, flags
-changed only where the session is still in the call), and only the request that changed
-the row records the event and sends the signal, after commit.
+(``locking.lock_room``), then works on attendee and session rows, so call transitions of
+one room are serialised on PostgreSQL (``update_call_flags`` only touches its own session
+row, with a conditional update, and takes no room lock). The transitions that race are
+conditional updates on top of that (``active_since`` set only where null, cleared only
+where set, ``call_flag`` merged with a database-side OR, flags changed only where the
+session is still in the call), and only the request that changed the row records the
+event and sends the signal, after commit. Every way a call ends goes through
+``close_call``.
 """
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -26,35 +30,15 @@ from ..constants import (
     Permission,
 )
 from ..constants import RecordingConsent as ConsentSetting
-from ..exceptions import BadRequest, Forbidden, NotFound, RoomNotFound
-from ..models import Attendee, RecordingConsent, Room, Session
+from ..exceptions import BadRequest, CheckForbidden, NotFound
+from ..models import Attendee, CallEvent, RecordingConsent, Room, Session
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
+from .locking import lock_room
+from .membership import readd_one_to_one_partners
+from .notifications import mark_processed, ring_on_call_start
 
 #: in_call values that contain IN_CALL (odd numbers 1..15).
 IN_CALL_VALUES = [value for value in range(IN_CALL_FLAGS_MAX + 1) if value & InCallFlag.IN_CALL]
-
-
-def lock_room(room: Room) -> Room:
-    """Return ``room`` re-read with a row lock (a no-op lock on SQLite); refresh the caller's copy.
-
-    Raise ``RoomNotFound`` (404 ``[]``) when the room was deleted since the request found it.
-    """
-    locked = Room.objects.select_for_update().filter(pk=room.pk).first()
-    if locked is None:
-        raise RoomNotFound()
-    for field in (
-        "type",
-        "active_since",
-        "call_flag",
-        "call_started_by_id",
-        "lobby_state",
-        "lobby_timer",
-        "read_only",
-        "default_permissions",
-        "recording_consent",
-    ):
-        setattr(room, field, getattr(locked, field))
-    return room
 
 
 def mask_flags(flags: int, participant: Participant) -> int:
@@ -68,6 +52,7 @@ def mask_flags(flags: int, participant: Participant) -> int:
 
 
 def fresh_in_call_exists(room: Room, *, exclude_session: Session | None = None, now=None) -> bool:
+    """Return whether a session of ``room`` other than ``exclude_session`` counts as in the call."""
     sessions = Session.objects.fresh_in_call(room, now)
     if exclude_session is not None:
         sessions = sessions.exclude(pk=exclude_session.pk)
@@ -86,8 +71,11 @@ def _set_session_flags(session: Session, flags: int, *, only_if_in_call: bool = 
     return bool(changed)
 
 
-def _disconnect(room: Room, attendee: Attendee, session: Session, *, record: bool = True) -> bool:
-    """Take ``session`` out of the call (room lock held); record ``call_left``; return whether it was in."""
+def disconnect(room: Room, attendee: Attendee, session: Session) -> bool:
+    """Take ``session`` out of the call (room lock held); record ``call_left``; return whether it was in.
+
+    Sends ``participant_left_call`` and ``participants_changed`` on commit when it was in.
+    """
     changed = (
         Session.objects.filter(pk=session.pk)
         .exclude(in_call=InCallFlag.DISCONNECTED)
@@ -96,45 +84,65 @@ def _disconnect(room: Room, attendee: Attendee, session: Session, *, record: boo
     session.in_call = InCallFlag.DISCONNECTED
     if not changed:
         return False
-    if record:
-        record_event(room, CallEventKind.CALL_LEFT, attendee, call_started_at=room.active_since)
+    record_event(room, CallEventKind.CALL_LEFT, attendee, call_started_at=room.active_since)
     send_on_commit(signals.participant_left_call, room, attendee=attendee, session_id=session.session_id)
     participants_changed(room, [session.session_id])
     return True
 
 
-def end_call(room: Room, *, attendee: Attendee | None = None, now=None):
-    """End the room's call if it runs (room lock held); return the CallEvent, or None if it did not run.
+def _take_everyone_out(room: Room) -> list[str]:
+    """Set every session of the room still flagged in the call to 0 (one update); return their ids."""
+    in_call = Session.objects.filter(room=room).in_call()
+    session_ids = list(in_call.values_list("session_id", flat=True))
+    if session_ids:
+        in_call.update(in_call=InCallFlag.DISCONNECTED)
+    return session_ids
 
-    Conditional reset: only the request that clears ``active_since`` records ``call_ended``
-    (or ``call_missed``) and sends ``call_ended``. Sessions still flagged in the call (ones
-    that stopped pinging, so nobody counts them) are taken out of it in one update, without
+
+def close_call(
+    room: Room, *, attendee: Attendee | None = None, for_everyone: bool = False, started_before=None, now=None
+) -> CallEvent | None:
+    """Close the room's call (room lock held); return the CallEvent, or None when another request did.
+
+    The one way a call ends. Conditional reset: only the request that clears
+    ``active_since`` (of a call started at or before ``started_before``, if given) records
+    the event (``call_ended_everyone`` with ``for_everyone``, else ``call_ended`` or
+    ``call_missed``, actor ``attendee`` or the system) and sends ``call_ended``. Sessions
+    still flagged in the call (with ``for_everyone``, every one; otherwise the ones that
+    stopped pinging, which nobody counts) are taken out in one update without
     ``call_left``: no session says "in the call" while the room has none (known problems
-    section 3, property 2), and a client that comes back starts a new call.
+    section 3, property 2). Sends ``participants_changed`` for them on commit.
     """
     now = now or timezone.now()
     started_at = room.active_since
-    changed = Room.objects.filter(pk=room.pk, active_since__isnull=False).update(
-        active_since=None, call_flag=0, call_started_by=None, last_activity=now
-    )
+    running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
+    if started_before is not None:
+        running = running.filter(active_since__lte=started_before)
+    won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
+    if not won and for_everyone:
+        return None
     room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
-    left_behind = Session.objects.filter(room=room).in_call()
-    left_behind_ids = list(left_behind.values_list("session_id", flat=True))
-    if left_behind_ids:
-        left_behind.update(in_call=InCallFlag.DISCONNECTED)
-        participants_changed(room, left_behind_ids)
-    if not changed:
+    session_ids = _take_everyone_out(room)
+    if not won:
+        # A call flag left without a call (the ended call's flags) is cleared all the same.
         Room.objects.filter(pk=room.pk).exclude(call_flag=0).update(call_flag=0)
+        if session_ids:
+            participants_changed(room, session_ids)
         return None
     summary = call_summary(room, started_at, now)
-    event = record_event(
-        room, ended_kind(room, summary), attendee, parameters=summary, call_started_at=started_at, now=now
-    )
-    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=False, event=event)
+    kind = CallEventKind.CALL_ENDED_EVERYONE if for_everyone else ended_kind(room, summary)
+    event = record_event(room, kind, attendee, parameters=summary, call_started_at=started_at, now=now)
+    send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=for_everyone, event=event)
+    participants_changed(room, session_ids)
     return event
 
 
-def end_call_if_empty(room: Room, *, attendee: Attendee | None = None, now=None):
+def end_call(room: Room, *, attendee: Attendee | None = None, now=None) -> CallEvent | None:
+    """End the room's call if it runs (room lock held); return the CallEvent, or None if it did not run."""
+    return close_call(room, attendee=attendee, now=now)
+
+
+def end_call_if_empty(room: Room, *, attendee: Attendee | None = None, now=None) -> CallEvent | None:
     """End the call when no fresh session remains in it (room lock held); return the event or None."""
     if room.active_since is None and not room.call_flag:
         return None
@@ -151,6 +159,126 @@ def recording_consent_required(room: Room) -> bool:
     return setting == ConsentSetting.OPTIONAL and room.recording_consent == ConsentSetting.REQUIRED
 
 
+@dataclass
+class _Join:
+    """One join of a session into a room's call, as checked under the room lock."""
+
+    participant: Participant
+    room: Room
+    session: Session
+    now: datetime
+    requested: int
+    masked: int
+    old_flags: int
+    others_in_call: bool
+    started: bool = False
+
+    @property
+    def attendee(self) -> Attendee:
+        return self.participant.attendee
+
+    @property
+    def starting(self) -> bool:
+        """Whether the session enters the call (rather than changing its flags in it)."""
+        return self.old_flags == InCallFlag.DISCONNECTED and self.masked != InCallFlag.DISCONNECTED
+
+    @property
+    def first_in(self) -> bool:
+        """Whether nobody fresh is in the call this session enters: it starts a call."""
+        return self.starting and not self.others_in_call
+
+
+def _check_join(participant: Participant, session: Session, requested: int) -> _Join:
+    """Lock the room and check the join: ``BadRequest("type")`` for rooms without calls,
+    ``NotFound()`` for a session that ended meanwhile, ``CheckForbidden`` (data []) when the
+    join would start a call the participant may not start (reference section 3.9)."""
+    room = lock_room(participant.room)
+    if room.type in NO_CALL_ROOM_TYPES:
+        raise BadRequest("type")
+    now = timezone.now()
+    try:
+        session.refresh_from_db(fields=["in_call", "last_ping"])
+    except Session.DoesNotExist:  # the session ended while this request waited for the lock
+        raise NotFound()
+    join = _Join(
+        participant=participant,
+        room=room,
+        session=session,
+        now=now,
+        requested=requested,
+        masked=mask_flags(requested, participant),
+        # Flags of a session while no call runs are left over from an ended call: this
+        # join starts one (permission check, ``call_started``), it does not update flags.
+        old_flags=session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED,
+        others_in_call=fresh_in_call_exists(room, exclude_session=session, now=now),
+    )
+    if join.first_in and not participant.can_start_call():
+        raise CheckForbidden()
+    return join
+
+
+def _start_or_join(join: _Join, *, silent: bool, recording_consent: bool) -> None:
+    """Store the join (room lock held): consent row, session flags, ``call_flag``, the call's
+    start (conditional) and its history row (``call_started`` or ``call_joined``)."""
+    room, attendee, now = join.room, join.attendee, join.now
+    if recording_consent and app_settings.RECORDING_CONSENT != ConsentSetting.NOT_REQUIRED:
+        RecordingConsent.objects.create(
+            room=room, actor_type=attendee.actor_type, actor_id=attendee.actor_id, created_at=now
+        )
+    _store_flags(join)
+    if join.starting:
+        kind = CallEventKind.CALL_STARTED if join.started or not join.others_in_call else CallEventKind.CALL_JOINED
+        parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
+        record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
+
+
+def _store_flags(join: _Join) -> None:
+    """Write the session's flags, the attendee's ``last_joined_call``, the room's ``call_flag``
+    and, for the request that wins the conditional update, the call's start."""
+    room, attendee, now = join.room, join.attendee, join.now
+    if join.first_in and room.active_since is not None:
+        # Nobody fresh is left in a call the room still shows: close it, so this join
+        # starts a new call instead of joining a ghost one.
+        end_call(room, now=now)
+    _set_session_flags(join.session, join.masked)
+    if join.masked != InCallFlag.DISCONNECTED:
+        Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
+        attendee.last_joined_call = now
+    Room.objects.filter(pk=room.pk).update(call_flag=F("call_flag").bitor(join.requested))
+    room.call_flag |= join.requested
+    if room.active_since is None:
+        join.started = bool(
+            Room.objects.filter(pk=room.pk, active_since__isnull=True).update(
+                active_since=now, call_started_by=attendee, last_activity=now
+            )
+        )
+        if join.started:
+            room.active_since, room.call_started_by_id = now, attendee.pk
+
+
+def _announce_join(join: _Join, *, silent: bool, silent_for) -> None:
+    """Ring on start, mark the caller's own ringing processed, send the join's signals on commit."""
+    room, attendee, session, now = join.room, join.attendee, join.session, join.now
+    if join.started:
+        if not silent:
+            ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
+        send_on_commit(signals.call_started, room, attendee=attendee, flags=join.requested, silent=silent)
+    if join.masked != InCallFlag.DISCONNECTED:
+        mark_processed(room, attendee, now=now)
+    if join.starting:
+        send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=join.masked)
+    elif join.old_flags != join.masked:
+        send_on_commit(
+            signals.participant_flags_changed,
+            room,
+            attendee=attendee,
+            session=session,
+            old_flags=join.old_flags,
+            flags=join.masked,
+        )
+    participants_changed(room, [session.session_id])
+
+
 def join_call(
     participant: Participant,
     *,
@@ -159,23 +287,20 @@ def join_call(
     silent_for: list[str] | tuple = (),
     recording_consent: bool = False,
 ) -> None:
-    """Put the caller's session in the call (reference section 3.2 steps 3-8).
+    """Put the caller's session in the call (reference section 3.2 steps 3-8): check,
+    start or join, announce.
 
     In the reference's order: raise ``BadRequest("consent")`` when recording consent is
     required and not given; re-add a one-to-one partner who left; raise ``NotFound()``
-    (data null) when the caller has no Talk session; then lock the room, raise
-    ``BadRequest("type")`` for rooms without calls and ``Forbidden`` (data []) when the
-    join would start a call the participant may not start (section 3.9). Store one
-    RecordingConsent row per consenting join (while consent is configured). Record
-    ``call_started`` (the request that sets ``active_since``; it also becomes the room's
-    ``call_started_by``) or ``call_joined``; merge the unmasked ``flags`` into
-    ``call_flag`` with a database-side OR; ring on start (``services.notifications``);
-    mark the caller's own ringing processed. Sends ``call_started`` /
-    ``participant_joined_call`` / ``participant_flags_changed`` on commit.
+    (data null) when the caller has no Talk session; then lock the room and check
+    (``_check_join``). Store one RecordingConsent row per consenting join (while consent
+    is configured). Record ``call_started`` (the request that sets ``active_since``; it
+    also becomes the room's ``call_started_by``) or ``call_joined``; merge the unmasked
+    ``flags`` into ``call_flag`` with a database-side OR; ring on start
+    (``notifications.ring_on_call_start``); mark the caller's own ringing processed.
+    Sends ``call_started`` / ``participant_joined_call`` / ``participant_flags_changed``
+    on commit.
     """
-    from . import notifications
-    from .rooms import readd_one_to_one_partners
-
     room = participant.room
     if not recording_consent and recording_consent_required(room):
         raise BadRequest("consent")
@@ -184,82 +309,26 @@ def join_call(
     if session is None:
         raise NotFound()
     requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
-    attendee = participant.attendee
     with transaction.atomic():
-        room = lock_room(participant.room)
-        if room.type in NO_CALL_ROOM_TYPES:
-            raise BadRequest("type")
-        now = timezone.now()
-        try:
-            session.refresh_from_db(fields=["in_call", "last_ping"])
-        except Session.DoesNotExist:  # the session ended while this request waited for the lock
-            raise NotFound()
-        # Flags of a session while no call runs are left over from an ended call: this
-        # join starts one (permission check, ``call_started``), it does not update flags.
-        old_flags = session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED
-        masked = mask_flags(requested, participant)
-        others_in_call = fresh_in_call_exists(room, exclude_session=session, now=now)
-        starting = old_flags == InCallFlag.DISCONNECTED and masked != InCallFlag.DISCONNECTED
-        if starting and not others_in_call and not participant.can_start_call():
-            raise Forbidden()
-        if recording_consent and app_settings.RECORDING_CONSENT != ConsentSetting.NOT_REQUIRED:
-            RecordingConsent.objects.create(
-                room=room, actor_type=attendee.actor_type, actor_id=attendee.actor_id, created_at=now
-            )
-        if starting and not others_in_call and room.active_since is not None:
-            # Nobody fresh is left in a call the room still shows: close it, so this join
-            # starts a new call instead of joining a ghost one.
-            end_call(room, now=now)
-        _set_session_flags(session, masked)
-        if masked != InCallFlag.DISCONNECTED:
-            Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
-            attendee.last_joined_call = now
-        Room.objects.filter(pk=room.pk).update(call_flag=F("call_flag").bitor(requested))
-        room.call_flag |= requested
-        started = False
-        if room.active_since is None:
-            started = bool(
-                Room.objects.filter(pk=room.pk, active_since__isnull=True).update(
-                    active_since=now, call_started_by=attendee, last_activity=now
-                )
-            )
-            if started:
-                room.active_since, room.call_started_by_id = now, attendee.pk
-        if starting:
-            kind = CallEventKind.CALL_STARTED if started or not others_in_call else CallEventKind.CALL_JOINED
-            parameters = {"silent": True} if kind == CallEventKind.CALL_STARTED and silent else {}
-            record_event(room, kind, attendee, parameters=parameters, call_started_at=room.active_since, now=now)
-        if started:
-            if not silent:
-                notifications.ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
-            send_on_commit(signals.call_started, room, attendee=attendee, flags=requested, silent=silent)
-        if masked != InCallFlag.DISCONNECTED:
-            notifications.mark_processed(room, attendee, now=now)
-        if starting:
-            send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=masked)
-        elif old_flags != masked:
-            send_on_commit(
-                signals.participant_flags_changed,
-                room,
-                attendee=attendee,
-                session=session,
-                old_flags=old_flags,
-                flags=masked,
-            )
-        participants_changed(room, [session.session_id])
+        join = _check_join(participant, session, requested)
+        _start_or_join(join, silent=silent, recording_consent=recording_consent)
+        _announce_join(join, silent=silent, silent_for=silent_for)
 
 
 def update_call_flags(participant: Participant, *, flags: int) -> None:
     """Change the flags of a session that is in the call (reference section 3.3).
 
-    Raise ``BadRequest()`` (data null) when the session is not in the call or ``flags``
-    lack IN_CALL. The update is conditional on the session still being in the call, so a
-    racing leave or end-for-everyone is never undone. The room's ``call_flag`` takes the
-    requested flags with a database-side OR while the call runs, room row first (the lock
-    order), so it covers every in-call session (the reference leaves it, a FIXME there).
+    Raise ``NotFound()`` (data null) when the caller has no Talk session, ``BadRequest()``
+    (data null) when the session is not in the call or ``flags`` lack IN_CALL. The update
+    is conditional on the session still being in the call, so a racing leave or
+    end-for-everyone is never undone. The room's ``call_flag`` takes the requested flags
+    with a database-side OR while the call runs, room row first (the lock order), so it
+    covers every in-call session (the reference leaves it, a FIXME there).
     Sends ``participant_flags_changed`` on commit.
     """
     session = participant.session
+    if session is None:
+        raise NotFound()
     if not flags & InCallFlag.IN_CALL:
         raise BadRequest()
     masked = mask_flags(flags, participant)
@@ -289,13 +358,15 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
     the call for everyone (one bulk update, one ``call_ended_everyone``); a loser, or a
     non-moderator, leaves normally: ``call_left``, then ``call_ended``/``call_missed`` when
     no fresh session remains. A leave from a session not in the call still closes a call
-    nobody fresh is in.
+    nobody fresh is in. Raise ``NotFound()`` (data null) when the caller has no Talk session.
     """
+    if participant.session is None:
+        raise NotFound()
     with transaction.atomic():
         room = lock_room(participant.room)
         if end_for_all and participant.is_moderator and end_call_for_everyone(room, attendee=participant.attendee):
             return
-        _disconnect(room, participant.attendee, participant.session)
+        disconnect(room, participant.attendee, participant.session)
         end_call_if_empty(room, attendee=participant.attendee)
 
 
@@ -309,38 +380,12 @@ def end_call_for_everyone(room: Room, *, attendee: Attendee | None = None, start
     """
     with transaction.atomic():
         lock_room(room)
-        now = timezone.now()
-        started_at = room.active_since
-        running = Room.objects.filter(pk=room.pk, active_since__isnull=False)
-        if started_before is not None:
-            running = running.filter(active_since__lte=started_before)
-        won = running.update(active_since=None, call_flag=0, call_started_by=None, last_activity=now)
-        if not won:
-            return False
-        room.active_since, room.call_flag, room.call_started_by_id = None, 0, None
-        in_call = Session.objects.filter(room=room).in_call()
-        session_ids = list(in_call.values_list("session_id", flat=True))
-        in_call.update(in_call=InCallFlag.DISCONNECTED)
-        summary = call_summary(room, started_at, now)
-        event = record_event(
-            room,
-            CallEventKind.CALL_ENDED_EVERYONE,
-            attendee,
-            parameters=summary,
-            call_started_at=started_at,
-            now=now,
-        )
-        send_on_commit(signals.call_ended, room, attendee=attendee, end_for_all=True, event=event)
-        participants_changed(room, session_ids)
-        return True
+        event = close_call(room, attendee=attendee, for_everyone=True, started_before=started_before)
+        return event is not None
 
 
 def end_expired_calls(*, now=None) -> int:
     """End for everyone, with the system actor, every call older than ``MAX_CALL_DURATION``; return how many."""
-    from datetime import timedelta
-
-    from ..conf import app_settings
-
     limit = app_settings.MAX_CALL_DURATION
     if not limit or limit <= 0:
         return 0

@@ -21,7 +21,7 @@ from ..constants import ActorType, DialOutState
 from ..exceptions import BadRequest, NotFound, NotImplementedError_
 from ..models import Attendee, Session
 from ..sip import DialOutError, DialOutRequest, get_dialout_backend
-from .calls import lock_room
+from .locking import lock_room
 
 
 def _claim(target: Attendee, now) -> bool:

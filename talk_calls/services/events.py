@@ -1,4 +1,9 @@
-"""Call history and post-commit announcements shared by the services."""
+"""What happened in a room: call history rows, room activity and post-commit announcements.
+
+The layer just above ``locking``: every service records and announces through these
+functions, and ``participants_changed`` is the one place every participant change
+passes through (internal signaling listens to it).
+"""
 
 from functools import partial
 
@@ -6,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import signals
-from ..constants import SYSTEM_ACTOR_ID, ActorType, CallEventKind, RoomType
-from ..models import Attendee, CallEvent, Room
+from ..constants import ONE_TO_ONE_TYPES, SYSTEM_ACTOR_ID, ActorType, CallEventKind
+from ..models import Attendee, CallEvent, Room, Session
 
 
 def send_on_commit(signal, room: Room, **kwargs) -> None:
@@ -16,11 +21,13 @@ def send_on_commit(signal, room: Room, **kwargs) -> None:
 
 
 def participants_changed(room: Room, session_ids) -> None:
+    """Send ``signals.participants_changed`` for ``room`` and these Talk session ids on commit."""
     send_on_commit(signals.participants_changed, room, session_ids=list(session_ids))
 
 
 def record_event(room: Room, kind: str, attendee: Attendee | None, *, parameters=None, call_started_at=None, now=None):
     """Insert one CallEvent; ``attendee`` None records the system actor (guests/system)."""
+    actor_type: str
     if attendee is None:
         actor_type, actor_id, name = ActorType.GUESTS, SYSTEM_ACTOR_ID, ""
     else:
@@ -49,7 +56,21 @@ def call_summary(room: Room, started_at, now) -> dict:
 
 def ended_kind(room: Room, summary: dict) -> str:
     """Return ``call_missed`` for one-to-one calls that only one user attended, else ``call_ended``."""
-    one_to_one = room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE)
-    if one_to_one and len(summary["users"]) == 1 and not summary["guests"]:
+    if room.type in ONE_TO_ONE_TYPES and len(summary["users"]) == 1 and not summary["guests"]:
         return CallEventKind.CALL_MISSED
     return CallEventKind.CALL_ENDED
+
+
+def room_session_ids(room: Room, attendees=None) -> list[str]:
+    """Return the Talk session ids of the room (or of ``attendees`` in it), to announce a change to."""
+    sessions = Session.objects.filter(room=room)
+    if attendees is not None:
+        sessions = sessions.filter(attendee__in=attendees)
+    return list(sessions.values_list("session_id", flat=True))
+
+
+def touch_room(room: Room, now=None) -> None:
+    """Record activity in the room (``last_activity``, the room list's ``modifiedSince``)."""
+    now = now or timezone.now()
+    Room.objects.filter(pk=room.pk).update(last_activity=now)
+    room.last_activity = now

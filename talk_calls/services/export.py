@@ -11,7 +11,7 @@ import re
 from django.utils import timezone
 
 from ..constants import ActorType
-from ..exceptions import BadRequest
+from ..exceptions import DownloadRefused
 from ..models import Attendee, Room
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -27,17 +27,17 @@ def participants_csv(room: Room, *, now=None) -> tuple[str, str]:
     """Return ``(file name, CSV text)`` of the attendees who joined the running call.
 
     Columns ``name,email,type,identifier``; the e-mail is the user's ``email`` for users.
-    Raise ``BadRequest()`` when no call runs or nobody joined it yet.
+    Raise ``DownloadRefused`` (400 ``[]``) when no call runs or nobody joined it yet.
     """
     if room.active_since is None:
-        raise BadRequest()
+        raise DownloadRefused()
     attendees = list(
         Attendee.objects.filter(room=room, last_joined_call__gte=room.active_since)
         .select_related("user")
         .order_by("id")
     )
     if not attendees:
-        raise BadRequest()
+        raise DownloadRefused()
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\r\n")  # RFC 4180; quotes cells holding \r or \n on every Python
     writer.writerow(["name", "email", "type", "identifier"])

@@ -3,7 +3,7 @@
 
 Reads never clean up (issue 11): a participant-list read only hides sessions past the kill
 timeout, so a flood of reads costs no writes. This sweep removes them through the leave
-path, ends calls past ``MAX_CALL_DURATION``, forgets dial-outs the backend never reported
+path, stores expired lobby timers, ends calls past ``MAX_CALL_DURATION``, forgets dial-outs the backend never reported
 on, and clears the expired Django sessions that anonymous guests leave behind.
 """
 
@@ -18,12 +18,14 @@ from ..conf import app_settings
 from ..constants import DialOutState
 from ..models import Attendee
 from .calls import end_expired_calls
+from .rooms import open_expired_lobbies
 from .sessions import expire_stale_sessions
 
 
 @dataclass
 class CleanupReport:
     stale_sessions: int
+    opened_lobbies: int
     ended_calls: int
     expired_dialouts: int
     django_sessions_cleared: bool
@@ -52,6 +54,7 @@ def periodic_cleanup(*, now=None) -> CleanupReport:
     """Run every periodic task once and report what each did."""
     return CleanupReport(
         stale_sessions=expire_stale_sessions(now=now),
+        opened_lobbies=open_expired_lobbies(now=now),
         ended_calls=end_expired_calls(now=now),
         expired_dialouts=expire_dialouts(now=now),
         django_sessions_cleared=clear_expired_django_sessions(),

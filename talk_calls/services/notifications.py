@@ -1,7 +1,7 @@
 """Ringing: CallNotification records (reference sections 3.5 and 3.8).
 
-``ring_on_call_start`` and ``mark_processed`` are called by the call services inside
-their transaction (room lock held); ``ring_attendee`` is the service behind
+Below ``calls`` in the services package: ``ring_on_call_start`` and ``mark_processed`` are
+called by ``calls.join_call`` inside its transaction (room lock held); ``ring_attendee`` is the service behind
 ``POST /call/{token}/ring/{attendeeId}``; ``notification_state`` answers the clients'
 ``GET /call/{token}/notification-state`` polls with one query. A host that pushes
 notifications to phones connects to ``signals.call_started`` /
@@ -26,14 +26,14 @@ from ..constants import (
 )
 from ..exceptions import BadRequest, NotFound
 from ..models import Attendee, CallNotification, Room, Session
-from .calls import lock_room
 from .events import send_on_commit
+from .locking import lock_room
 
 #: Rooms of this object type never ring when a call starts (reference section 3.8).
 SILENT_OBJECT_TYPES = ("file",)
 
 
-def _ringing(room: Room, attendee: Attendee, caller: Attendee, now) -> CallNotification:
+def ringing_row(room: Room, attendee: Attendee, caller: Attendee, now) -> CallNotification:
     """Return an unsaved ringing row for ``attendee`` in the room's running call."""
     return CallNotification(
         room=room,
@@ -57,12 +57,13 @@ def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None)
     if room.object_type in SILENT_OBJECT_TYPES:
         return []
     fresh_in_call = Session.objects.fresh_in_call(room, now).filter(attendee=OuterRef("pk"))
-    recipients = (
+    candidates = (
         Attendee.objects.filter(room=room, actor_type=ActorType.USERS, notification_calls=True)
         .exclude(Exists(fresh_in_call))
         .exclude(pk=caller.pk)
         .exclude(actor_id__in=list(silent_for))
     )
+    recipients = list(candidates)
     if room.lobby_active(now):
         # The reference lets owners, moderators and raw LOBBY_IGNORE holders through.
         recipients = [
@@ -70,9 +71,8 @@ def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None)
             for a in recipients
             if a.participant_type in USER_MODERATOR_TYPES or a.permissions & Permission.LOBBY_IGNORE
         ]
-    recipients = list(recipients)
     CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
-    return CallNotification.objects.bulk_create([_ringing(room, attendee, caller, now) for attendee in recipients])
+    return CallNotification.objects.bulk_create([ringing_row(room, attendee, caller, now) for attendee in recipients])
 
 
 def mark_processed(room: Room, attendee: Attendee, *, now=None) -> int:
@@ -112,7 +112,7 @@ def ring_attendee(participant: Participant, attendee_id: int, *, now=None) -> Ca
             raise BadRequest("in-call")
         caller = participant.attendee
         mark_processed(room, target, now=now)
-        notification = _ringing(room, target, caller, now)
+        notification = ringing_row(room, target, caller, now)
         notification.save()
         send_on_commit(signals.participant_rung, room, attendee=target, caller=caller, notification=notification)
         return notification

@@ -18,17 +18,18 @@ from .. import throttling
 from ..access import Actor, Participant, find_room, listable_filter
 from ..conf import app_settings
 from ..constants import (
+    GROUP_TYPES,
     SESSION_ID_ALPHABET,
     SESSION_ID_LENGTH,
     ActorType,
     ParticipantType,
     RoomType,
 )
-from ..exceptions import Conflict, ForbiddenError, NotFound, RoomNotFound
+from ..exceptions import ForbiddenError, NotFound, RoomNotFound, SessionInCall
 from ..models import Attendee, Room, Session, attendee_display_name, kill_cutoff
-from ..serializers import conflict_payload
-from .calls import _disconnect, end_call_if_empty, lock_room
+from .calls import disconnect, end_call_if_empty
 from .events import participants_changed
+from .locking import lock_room
 
 
 def new_session_id() -> str:
@@ -76,7 +77,7 @@ def remove_session(
             current = current.filter(last_ping__lt=stale_before)
         if not current.exists():
             return
-        _disconnect(room, attendee, session)
+        disconnect(room, attendee, session)
         Session.objects.filter(pk=session.pk).delete()
         if (
             not keep_attendee
@@ -88,23 +89,22 @@ def remove_session(
         participants_changed(room, [session.session_id])
 
 
-def _previous_participant(room: Room, actor: Actor) -> Participant | None:
+def _previous_session(room: Room, actor: Actor) -> Session | None:
+    """Return this browser's own session of ``room`` (with its attendee), if it still has one."""
     session_id = actor.sessions.session_id(room.token)
     if not session_id:
         return None
     session = Session.objects.select_related("attendee").filter(session_id=session_id, room=room).first()
     if session is None or not actor.owns(session.attendee, room.token):
         return None
-    return Participant(room=room, attendee=session.attendee, session=session)
+    return session
 
 
 def _listable_to(room: Room, actor: Actor) -> bool:
-    return room.type in (RoomType.GROUP, RoomType.PUBLIC) and (
-        Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists()
-    )
+    return room.type in GROUP_TYPES and (Room.objects.filter(listable_filter(actor.user), pk=room.pk).exists())
 
 
-def _check_password(room: Room, actor: Actor, *, password: str, previous: Participant | None) -> bool:
+def _check_password(room: Room, actor: Actor, *, password: str, previous: Session | None) -> bool:
     """Verify the room password where this join needs it (reference section 4.4 steps 6-8);
     return whether one was verified. Raise ``NotFound`` for a guest outside a public room,
     ``ForbiddenError("password")`` for a wrong password. Runs before the room lock: the
@@ -209,7 +209,7 @@ def join_room(
     Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
     ("password")`` (403) for a wrong password, ``TooManyRequests`` (429) past the
     ``guest_join_address`` or room-password throttles, ``ForbiddenError("guests")`` (403)
-    when a guest would pass ``MAX_GUESTS_PER_ROOM``, ``Conflict`` (409) when ``force`` is false
+    when a guest would pass ``MAX_GUESTS_PER_ROOM``, ``SessionInCall`` (409) when ``force`` is false
     and this browser's previous session of the room is in a call. A previous session of
     the same browser is otherwise ended first (which may end the call; its attendee stays,
     so a self-joined user who reloads keeps its attendee id). Checks the password before,
@@ -224,9 +224,9 @@ def join_room(
     if not actor.is_user:
         # Anonymous floods: every guest join counts, refused or not.
         throttling.count("guest_join_address", actor.address)
-    previous = _previous_participant(room, actor)
-    if previous is not None and not force and previous.session.in_call:
-        raise Conflict(data=conflict_payload(previous.session))
+    previous = _previous_session(room, actor)
+    if previous is not None and not force and previous.in_call:
+        raise SessionInCall(previous)
     verified = _check_password(room, actor, password=password, previous=previous)
     with transaction.atomic():
         # The room lock orders this join after a leave of the same attendee: a self-joined
@@ -236,7 +236,7 @@ def join_room(
         except RoomNotFound as exc:
             raise NotFound() from exc
         if previous is not None:
-            remove_session(previous.session, attendee=previous.attendee, keep_attendee=True)
+            remove_session(previous, attendee=previous.attendee, keep_attendee=True)
         if actor.is_user:
             attendee = _user_attendee(room, actor, verified=verified)
         else:

@@ -1,25 +1,30 @@
-"""The base view of every endpoint of the app: OCS wire rules in one place.
+"""The base views of every endpoint of the app: OCS wire rules in one place.
 
 ``OCSView`` sets authentication, parsers, renderer, content negotiation and the
 exception handler per view, so a host never edits its ``REST_FRAMEWORK`` setting. It
 applies Talk's CSRF rule, rejects ``format=xml``, exposes the merged parameters as
-``self.params`` and wraps every response in the OCS envelope of its path (v1 or v2).
+``self.params``, raises the OCS error a refusing permission class names, and wraps
+every ``OCSResponse`` in the OCS envelope of its path (v1 or v2). ``OCSViewSet`` is the
+same as a DRF ``ViewSet``; ``TokenViewSet`` adds the caller (``self.actor``) and its
+participant in the room of the ``token`` path argument.
 """
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSetMixin
 
 from ..access import Actor, Participant, find_participant
 from ..authentication import BasicAuthentication, SessionAuthentication
-from ..exceptions import CSRFCheckFailed, InvalidParameter, NotLoggedIn, ocs_exception_handler
+from ..exceptions import CSRFCheckFailed, InvalidParameter, ParticipantNotFound, RoomNotFound, ocs_exception_handler
 from ..parsers import PARSER_CLASSES, Params
-from ..renderers import OCSJSONRenderer, api_version, ocs_envelope
+from ..renderers import OCSJSONRenderer, OCSResponse, api_version
+from ..serializers import participant_room_payload
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -38,7 +43,13 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class _CsrfCheck(CsrfViewMiddleware):
+def _never_called(request) -> HttpResponse:
+    raise AssertionError("the CSRF check never calls the view or the next middleware")
+
+
+class CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF middleware as a check: answers the reason instead of a 403 page."""
+
     def _reject(self, request, reason):
         return reason
 
@@ -52,9 +63,9 @@ def enforce_csrf(request) -> None:
     if request.META.get("HTTP_OCS_APIREQUEST", "").lower() == "true":
         return
     django_request = request._request
-    check = _CsrfCheck(lambda req: None)
+    check = CsrfCheck(_never_called)
     check.process_request(django_request)
-    if check.process_view(django_request, None, (), {}) is not None:
+    if check.process_view(django_request, _never_called, (), {}) is not None:
         raise CSRFCheckFailed()
 
 
@@ -82,9 +93,21 @@ class OCSView(APIView):
     def get_exception_handler(self):
         return ocs_exception_handler
 
-    def permission_denied(self, request, message=None, code=None):
-        if request.authenticators and not request.successful_authenticator:
-            raise NotLoggedIn()
+    def check_permissions(self, request):
+        """Run the permission classes in order; the first that refuses answers its error."""
+        for permission in self.get_permissions():
+            if not permission.has_permission(request, self):
+                self.permission_denied(
+                    request,
+                    message=getattr(permission, "message", None),
+                    code=getattr(permission, "code", None),
+                    exception_class=getattr(permission, "exception_class", None),
+                )
+
+    def permission_denied(self, request, message=None, code=None, exception_class=None):
+        """Raise the OCS error the refusing class names; DRF's own classes answer DRF's 401/403."""
+        if exception_class is not None:
+            raise exception_class()
         super().permission_denied(request, message=message, code=code)
 
     def get_authenticate_header(self, request):
@@ -98,9 +121,13 @@ class OCSView(APIView):
         method = request.method.lower()
         if method not in self.http_method_names or not hasattr(self, method):
             raise MethodNotAllowed(request.method)
+        self.check_format(request)
+        super().initial(request, *args, **kwargs)
+
+    def check_format(self, request) -> None:
+        """Raise 400 ``format`` unless the requested OCS format is JSON (CONTRACT section 2)."""
         if request.query_params.get("format", "json").lower() not in ("json", ""):
             raise InvalidParameter("format", "Only format=json is supported")
-        super().initial(request, *args, **kwargs)
 
     def perform_authentication(self, request):
         # DRF runs this before the permission classes: CSRF and the body are checked
@@ -116,19 +143,14 @@ class OCSView(APIView):
             self._params = Params.from_request(self.request)
         return self._params
 
+    def options(self, request, *args, **kwargs):
+        """Answer DRF's metadata inside the OCS envelope."""
+        response = super().options(request, *args, **kwargs)
+        return OCSResponse(response.data, response.status_code)
+
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and not getattr(response, "ocs_raw", False):
-            if response.status_code in (204, 304):
-                response.data = None
-            else:
-                body, http_status = ocs_envelope(
-                    response.data,
-                    response.status_code,
-                    version=api_version(request.path),
-                    message=getattr(response, "ocs_message", None),
-                    statuscode=getattr(response, "ocs_statuscode", None),
-                )
-                response.data, response.status_code = body, http_status
+        if isinstance(response, OCSResponse):
+            response.wrap(api_version(request.path))
         return super().finalize_response(request, response, *args, **kwargs)
 
 
@@ -145,16 +167,30 @@ class OCSNotFoundView(OCSView):
         return super().dispatch(request, *args, **kwargs)
 
     def _not_found(self, request, *args, **kwargs):
-        return Response([], status=404)
+        return OCSResponse([], 404)
 
     get = post = put = patch = delete = options = _not_found
 
 
-class ParticipantView(OCSView):
-    """A view of ``/room/{token}`` or ``/call/{token}``: ``self.actor`` and ``self.participant``.
+class OCSViewSet(ViewSetMixin, OCSView):
+    """A DRF ``ViewSet`` with the OCS wire rules; route it with ``as_view({"get": "list", ...})``.
 
-    ``participant`` is resolved on first use (404 when the caller is not an attendee) and
-    reused by the permission classes and the handler.
+    ``permission_classes_by_action`` gives each action its own check list (in the
+    reference's order); actions not named there use ``permission_classes``.
+    """
+
+    permission_classes_by_action: dict[str, list] = {}
+
+    def get_permissions(self):
+        classes = self.permission_classes_by_action.get(self.action or "", self.permission_classes)
+        return [permission() for permission in classes]
+
+
+class TokenViewSet(OCSViewSet):
+    """A viewset of ``/room/{token}/...`` or ``/call/{token}/...``: ``self.actor`` and ``self.participant``.
+
+    The participant is looked up once per request, on first use, and reused by the
+    permission classes and the handler.
     """
 
     @property
@@ -163,8 +199,23 @@ class ParticipantView(OCSView):
             self._actor = Actor.from_request(self.request)
         return self._actor
 
+    def find_participant(self) -> Participant | None:
+        """Return the caller's participant in the room of ``token``, or None when it is not one."""
+        if not hasattr(self, "_participant"):
+            try:
+                self._participant: Participant | None = find_participant(self.kwargs["token"], self.actor)
+            except (RoomNotFound, ParticipantNotFound):
+                self._participant = None
+        return self._participant
+
     @property
     def participant(self) -> Participant:
-        if not hasattr(self, "_participant"):
-            self._participant = find_participant(self.kwargs["token"], self.actor)
-        return self._participant
+        """Return the caller's participant; raise 404 ``[]`` when it is not one (``IsParticipant`` checks first)."""
+        participant = self.find_participant()
+        if participant is None:
+            raise ParticipantNotFound()
+        return participant
+
+    def room_response(self, status: int = 200) -> OCSResponse:
+        """Answer the room object as the caller sees it (the room setters' answer)."""
+        return OCSResponse(participant_room_payload(self.participant), status)

@@ -1,10 +1,9 @@
 """Nextcloud core endpoints Talk clients read first: capabilities and the current user."""
 
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-
 from ..capabilities import SERVER_VERSION, spreed_capabilities
 from ..models import user_display_name, user_group_names
+from ..permissions import IsLoggedIn
+from ..renderers import OCSResponse
 from .base import OCSView
 
 
@@ -13,7 +12,7 @@ class CapabilitiesView(OCSView):
 
     def get(self, request):
         is_user = bool(request.user and request.user.is_authenticated)
-        return Response(
+        return OCSResponse(
             {
                 "version": SERVER_VERSION,
                 "capabilities": {
@@ -27,12 +26,12 @@ class CapabilitiesView(OCSView):
 class CurrentUserView(OCSView):
     """``GET /ocs/v{1,2}.php/cloud/user``: the logged-in user (401 otherwise)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsLoggedIn]
 
     def get(self, request):
         user = request.user
         name = user_display_name(user)
-        return Response(
+        return OCSResponse(
             {
                 "id": user.get_username(),
                 "display-name": name,

@@ -14,7 +14,7 @@ from django.test import override_settings
 from talk_calls.models import Session
 
 from ..factories import AttendeeFactory
-from ..ocs import OCSClient, basic_header, room_url
+from ..helpers import OCSClient, basic_header, room_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

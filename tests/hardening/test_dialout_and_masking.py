@@ -13,10 +13,9 @@ from talk_calls.models import Attendee
 from talk_calls.services.dialout import report_dialout_outcome
 from talk_calls.sip import BaseDialOutBackend, DialOutError
 
-from ..call_helpers import in_call, in_room
 from ..factories import PhoneAttendeeFactory
-from ..ocs import call_url as call
-from ..ocs import ocs_data, room_url
+from ..helpers import call_url as call
+from ..helpers import in_call, in_room, ocs_data, room_url
 
 pytestmark = pytest.mark.django_db
 

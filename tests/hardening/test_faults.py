@@ -9,7 +9,7 @@ from django.db.models.signals import pre_save
 from talk_calls.models import Attendee, CallEvent, Session
 
 from ..factories import AttendeeFactory, RoomFactory
-from ..ocs import OCSClient, call_url, ocs_meta, room_url
+from ..helpers import OCSClient, call_url, ocs_meta, room_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

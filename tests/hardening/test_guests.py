@@ -13,7 +13,7 @@ from talk_calls.constants import ActorType
 from talk_calls.models import Attendee, Session
 
 from ..factories import AttendeeFactory, SessionFactory
-from ..ocs import OCSClient, ocs_data, room_url
+from ..helpers import OCSClient, ocs_data, room_url
 
 pytestmark = pytest.mark.django_db
 

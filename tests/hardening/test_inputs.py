@@ -13,7 +13,7 @@ from talk_calls.models import Room, Session
 from talk_calls.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 
 from ..factories import AttendeeFactory, RoomFactory
-from ..ocs import OCSClient, ocs_data, room_url
+from ..helpers import OCSClient, ocs_data, room_url
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ description, bounded examples, against gunicorn on PostgreSQL; no 5xx and no ans
 violates the description.
 
 ``SCHEMA_FILES`` lists the descriptions fuzzed: the reference's call API
-(``tests/talk-call-openapi.json``) today; add the app's served description when it exists
+(``tests/api/talk-call-openapi.json``) today; add the app's served description when it exists
 (or name more files in ``TALK_FUZZ_SCHEMAS``, separated by ``os.pathsep``).
 ``TALK_FUZZ_EXAMPLES`` sets the examples per operation and variant (default 25).
 """
@@ -26,7 +26,7 @@ from .servers import ROOT, GunicornServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-SCHEMA_FILES = [ROOT / "tests" / "talk-call-openapi.json"] + [
+SCHEMA_FILES = [ROOT / "tests" / "api" / "talk-call-openapi.json"] + [
     Path(p) for p in os.environ.get("TALK_FUZZ_SCHEMAS", "").split(os.pathsep) if p
 ]
 EXAMPLES = int(os.environ.get("TALK_FUZZ_EXAMPLES", "25"))

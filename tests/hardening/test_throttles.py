@@ -11,10 +11,9 @@ from talk_calls.constants import InCallFlag
 from talk_calls.exceptions import TooManyRequests
 from talk_calls.models import Session
 
-from ..call_helpers import in_call
 from ..factories import PASSWORD, AttendeeFactory, PhoneAttendeeFactory, RoomFactory, UserFactory
 from ..hashers import CountingPasswordHasher
-from ..ocs import OCSClient, basic_header, call_url, ocs_data, ocs_meta, room_url
+from ..helpers import OCSClient, basic_header, call_url, in_call, ocs_data, ocs_meta, room_url
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from talk_calls.services.maintenance import periodic_cleanup
 
 class Command(BaseCommand):
     help = (
-        "Remove Talk sessions past SESSION_KILL_TIMEOUT, end calls past MAX_CALL_DURATION, "
+        "Remove Talk sessions past SESSION_KILL_TIMEOUT, store expired lobbies as open, "
+        "end calls past MAX_CALL_DURATION, "
         "forget unanswered dial-outs and clear expired Django sessions."
     )
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         report = periodic_cleanup()
         if options["verbosity"] >= 1:
             self.stdout.write(
-                f"Removed {report.stale_sessions} stale session(s), ended {report.ended_calls} call(s), "
+                f"Removed {report.stale_sessions} stale session(s), opened {report.opened_lobbies} lobby(ies), "
+                f"ended {report.ended_calls} call(s), "
                 f"expired {report.expired_dialouts} dial-out(s), "
                 f"expired Django sessions {'cleared' if report.django_sessions_cleared else 'kept by the engine'}."
             )

@@ -3,15 +3,19 @@ permissions (reference section 5.1)."""
 
 import re
 import secrets
+from collections.abc import Callable
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Prefetch
 
 from ...constants import (
+    COLLECTIVE_ACTOR_TYPES,
+    FIXED_MEMBERSHIP_TYPES,
+    MEMBER_USER_TYPES,
     MODERATOR_TYPES,
+    ONE_TO_ONE_TYPES,
     PERMISSIONS_MAX_CUSTOM,
+    USER_MODERATOR_TYPES,
     ActorType,
     ParticipantType,
     Permission,
@@ -19,12 +23,13 @@ from ...constants import (
     RoomType,
 )
 from ...exceptions import BadRequest, ForbiddenError, NotFound, NotImplementedError_
-from ...models import Attendee, Room, Session, kill_cutoff
-from ..calls import _disconnect, end_call_if_empty
-from ..events import participants_changed
+from ...models import Attendee, Room, Session, kill_cutoff, user_by_username
+from ..calls import disconnect, end_call_if_empty
+from ..events import participants_changed, room_session_ids
+from ..locking import lock_attendee, lock_room
+from ..membership import add_group, add_user
 from ..sessions import expire_stale_sessions
-from .base import FIXED_MEMBERSHIP_TYPES, lock, lock_attendee, room_session_ids
-from .create import _add_group, _add_user, delete_room
+from .create import delete_room
 
 _PROMOTE = {
     ParticipantType.USER: ParticipantType.MODERATOR,
@@ -57,36 +62,49 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
         raise BadRequest("new-participant")
     if source == ActorType.FEDERATED_USERS:
         raise NotImplementedError_("federation")
-    if source not in (ActorType.USERS, ActorType.GROUPS, ActorType.PHONES):
+    if source not in _ADD_BY_SOURCE:
         raise BadRequest("source")
-    User = get_user_model()
     with transaction.atomic():
-        lock(room)
-        if source == ActorType.USERS:
-            user = User.objects.filter(**{User.USERNAME_FIELD: new_participant}).first() if new_participant else None
-            if user is None:
-                raise NotFound("new-participant")
-            attendee = _add_user(room, user)[0]
-        elif source == ActorType.GROUPS:
-            group = Group.objects.filter(name=new_participant).first() if new_participant else None
-            if group is None:
-                raise NotFound("new-participant")
-            _add_group(room, group)
-            attendee = None
-        else:
-            number = new_participant.strip()
-            if not _PHONE_RE.match(number) or sum(c.isdigit() for c in number) < 3:
-                raise BadRequest("new-participant")
-            attendee = Attendee.objects.create(
-                room=room,
-                actor_type=ActorType.PHONES,
-                actor_id=secrets.token_hex(20),
-                display_name=number,
-                phone_number=number,
-                participant_type=ParticipantType.USER,
-            )
+        lock_room(room)
+        attendee = _ADD_BY_SOURCE[source](room, new_participant)
         participants_changed(room, room_session_ids(room))
     return attendee
+
+
+def _add_user_named(room: Room, username: str) -> Attendee:
+    user = user_by_username(username)
+    if user is None:
+        raise NotFound("new-participant")
+    return add_user(room, user)[0]
+
+
+def _add_group_named(room: Room, name: str) -> None:
+    group = Group.objects.filter(name=name).first() if name else None
+    if group is None:
+        raise NotFound("new-participant")
+    add_group(room, group)
+
+
+def _add_phone(room: Room, number: str) -> Attendee:
+    number = number.strip()
+    if not _PHONE_RE.match(number) or sum(c.isdigit() for c in number) < 3:
+        raise BadRequest("new-participant")
+    return Attendee.objects.create(
+        room=room,
+        actor_type=ActorType.PHONES,
+        actor_id=secrets.token_hex(20),
+        display_name=number,
+        phone_number=number,
+        participant_type=ParticipantType.USER,
+    )
+
+
+#: How ``add_participant`` adds each source it serves.
+_ADD_BY_SOURCE: dict[str, Callable[[Room, str], Attendee | None]] = {
+    ActorType.USERS: _add_user_named,
+    ActorType.GROUPS: _add_group_named,
+    ActorType.PHONES: _add_phone,
+}
 
 
 def expire_stale_sessions_of(room: Room) -> int:
@@ -97,39 +115,14 @@ def expire_stale_sessions_of(room: Room) -> int:
     return expire_stale_sessions(room=room)
 
 
-def listed_attendees(room: Room, *, attendees=None):
-    """Return the attendees of ``room`` (or the ``attendees`` queryset) for the participant list:
-    users joined in, ``live_sessions`` prefetched (sessions younger than the kill timeout).
-    Skip ``users`` attendees whose account is gone and who have no stored name, and plain
-    guests without a live session (reference 5.3)."""
-    queryset = Attendee.objects.filter(room=room) if attendees is None else attendees
-    queryset = queryset.select_related("user").prefetch_related(
-        Prefetch(
-            "sessions",
-            queryset=Session.objects.filter(last_ping__gte=kill_cutoff()).order_by("id"),
-            to_attr="live_sessions",
-        )
-    )
-    return [attendee for attendee in queryset if _listed(attendee)]
-
-
-def _listed(attendee: Attendee) -> bool:
-    if attendee.actor_type == ActorType.USERS:
-        return attendee.user_id is not None or bool(attendee.display_name)
-    if attendee.participant_type == ParticipantType.GUEST and attendee.permissions in (0, Permission.CUSTOM):
-        # Plain guests are kept for their chat name only; listed while they have a session.
-        return bool(attendee.live_sessions)
-    return True
-
-
 def remove_attendee(room: Room, attendee: Attendee) -> None:
     """Remove ``attendee`` and its sessions from ``room``: out of the call first (``call_left``),
     then the call ends (system actor) if nobody fresh is left. Locks the room."""
     with transaction.atomic():
-        room = lock(room)
+        room = lock_room(room)
         sessions = list(Session.objects.filter(attendee=attendee))
         for session in sessions:
-            _disconnect(room, attendee, session)
+            disconnect(room, attendee, session)
         Attendee.objects.filter(pk=attendee.pk).delete()
         end_call_if_empty(room)
         participants_changed(room, [s.session_id for s in sessions])
@@ -151,18 +144,18 @@ def leave_room_for_good(room: Room, attendee: Attendee) -> None:
     room lock before counting, so two last moderators leaving at once cannot both pass.
     """
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         attendee = lock_attendee(attendee)
-        if room.type not in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
-            if (
-                attendee.participant_type in (ParticipantType.OWNER, ParticipantType.MODERATOR)
-                and _count_users(room) > 1
-                and Attendee.objects.filter(room=room).moderators().count() == 1
-            ):
-                raise BadRequest("last-moderator")
+        if (
+            room.type not in ONE_TO_ONE_TYPES
+            and attendee.participant_type in USER_MODERATOR_TYPES
+            and _count_users(room) > 1
+            and Attendee.objects.filter(room=room).moderators().count() == 1
+        ):
+            raise BadRequest("last-moderator")
         if (
             room.type != RoomType.CHANGELOG
-            and attendee.participant_type in (ParticipantType.USER, ParticipantType.MODERATOR, ParticipantType.OWNER)
+            and attendee.participant_type in MEMBER_USER_TYPES
             and _count_users(room) == 1
         ):
             delete_room(room, attendee=attendee)
@@ -177,25 +170,27 @@ def remove_other_attendee(room: Room, caller: Attendee, target: Attendee) -> Non
     for an owner (checked under the room lock); removing oneself is leaving
     (``leave_room_for_good``).
     """
-    if room.type in (RoomType.ONE_TO_ONE, RoomType.FORMER_ONE_TO_ONE):
+    if room.type in ONE_TO_ONE_TYPES:
         raise BadRequest("room-type")
     if target.pk == caller.pk:
         leave_room_for_good(room, caller)
         return
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         target = lock_attendee(target, "participant")
         if target.participant_type == ParticipantType.OWNER:
             raise ForbiddenError("owner")
         remove_attendee(room, target)
 
 
-def _change_type(room: Room, attendee: Attendee, mapping: dict) -> None:
+def _change_type(room: Room, attendee: Attendee, mapping: dict, caller: Attendee | None) -> None:
+    if caller is not None and attendee.pk == caller.pk:
+        raise ForbiddenError()
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         current = lock_attendee(attendee)
         new_type = mapping.get(current.participant_type)
-        if new_type is None or current.actor_type in (ActorType.GROUPS, ActorType.CIRCLES):
+        if new_type is None or current.actor_type in COLLECTIVE_ACTOR_TYPES:
             raise BadRequest()
         fields = {"participant_type": new_type}
         if mapping is _PROMOTE:
@@ -206,15 +201,17 @@ def _change_type(room: Room, attendee: Attendee, mapping: dict) -> None:
         participants_changed(room, Session.objects.filter(attendee=attendee).values_list("session_id", flat=True))
 
 
-def promote_moderator(room: Room, attendee: Attendee) -> None:
+def promote_moderator(room: Room, attendee: Attendee, *, caller: Attendee | None = None) -> None:
     """Make a user (3, 5) a moderator (2) or a guest (4) a guest moderator (6); reset custom
-    permissions. Raise ``BadRequest()`` for owners, moderators, groups and circles."""
-    _change_type(room, attendee, _PROMOTE)
+    permissions. Raise ``ForbiddenError()`` when ``caller`` names itself, ``BadRequest()``
+    for owners, moderators, groups and circles."""
+    _change_type(room, attendee, _PROMOTE, caller)
 
 
-def demote_moderator(room: Room, attendee: Attendee) -> None:
-    """Make a moderator (2) a user (3) or a guest moderator (6) a guest (4); ``BadRequest()`` otherwise."""
-    _change_type(room, attendee, _DEMOTE)
+def demote_moderator(room: Room, attendee: Attendee, *, caller: Attendee | None = None) -> None:
+    """Make a moderator (2) a user (3) or a guest moderator (6) a guest (4); ``ForbiddenError()``
+    when ``caller`` names itself, ``BadRequest()`` otherwise."""
+    _change_type(room, attendee, _DEMOTE, caller)
 
 
 def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permissions: int) -> None:
@@ -226,14 +223,14 @@ def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permi
     (groups, circles), ``BadRequest("method")`` or ``BadRequest("value")``.
     """
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         target = lock_attendee(target, "participant")
         # Checked under the locks: a concurrent promotion must not be overwritten.
         if room.type in FIXED_MEMBERSHIP_TYPES:
             raise BadRequest("room-type")
         if target.participant_type in MODERATOR_TYPES:
             raise ForbiddenError("moderator")
-        if target.actor_type in (ActorType.GROUPS, ActorType.CIRCLES):
+        if target.actor_type in COLLECTIVE_ACTOR_TYPES:
             raise BadRequest("type")
         if method not in PermissionMethod.values:
             raise BadRequest("method")
@@ -264,7 +261,7 @@ def set_default_permissions(room: Room, permissions: int) -> None:
         raise BadRequest("value")
     value = int(permissions | Permission.CUSTOM) if permissions else 0
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         Room.objects.filter(pk=room.pk).update(default_permissions=value)
         room.default_permissions = value
         Attendee.objects.filter(room=room).update(permissions=0)

@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from ...conf import app_settings
 from ...constants import (
+    GROUP_TYPES,
     GUEST_TYPES,
     MODERATOR_TYPES,
+    ROOM_RECORDING_CONSENT_VALUES,
     InCallFlag,
     Listable,
     LobbyState,
@@ -21,10 +24,10 @@ from ...constants import (
 from ...constants import RecordingConsent as RecordingConsentSetting
 from ...exceptions import BadRequest, PreconditionFailed
 from ...models import Attendee, Room, Session
-from ..calls import _disconnect, end_call_for_everyone, end_call_if_empty
-from ..events import participants_changed
+from ..calls import disconnect, end_call_for_everyone, end_call_if_empty
+from ..events import participants_changed, room_session_ids, touch_room
+from ..locking import lock_room
 from .attendees import remove_attendee
-from .base import lock, room_session_ids, touch
 
 
 def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Attendee | None = None) -> None:
@@ -34,7 +37,7 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
     then ends the call if nobody fresh is left. Raise ``BadRequest("type")`` unless the
     room is a group or public room, ``BadRequest("value")`` for a bad state or timer.
     """
-    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+    if room.type not in GROUP_TYPES:
         raise BadRequest("type")
     if state not in LobbyState.values:
         raise BadRequest("value")
@@ -45,10 +48,10 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
         except (OverflowError, OSError, ValueError):
             raise BadRequest("value")
     with transaction.atomic():
-        room = lock(room)
+        room = lock_room(room)
         Room.objects.filter(pk=room.pk).update(lobby_state=state, lobby_timer=timer_at)
         room.lobby_state, room.lobby_timer = state, timer_at
-        touch(room)
+        touch_room(room)
         if state == LobbyState.NON_MODERATORS:
             sessions = (
                 Session.objects.filter(room=room)
@@ -57,7 +60,7 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
                 .select_related("attendee")
             )
             for session in sessions:
-                _disconnect(room, session.attendee, session)
+                disconnect(room, session.attendee, session)
             end_call_if_empty(room, attendee=attendee)
         participants_changed(room, room_session_ids(room))
 
@@ -70,16 +73,16 @@ def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -
     read-only), then ``BadRequest("value")`` for a bad state.
     """
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         if state != room.read_only:
             former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
-            if room.type not in (RoomType.GROUP, RoomType.PUBLIC, RoomType.CHANGELOG) and not former:
+            if room.type not in (*GROUP_TYPES, RoomType.CHANGELOG) and not former:
                 raise BadRequest("type")
             if state not in ReadOnly.values:
                 raise BadRequest("value")
             Room.objects.filter(pk=room.pk).update(read_only=state)
             room.read_only = state
-            touch(room)
+            touch_room(room)
         if state == ReadOnly.READ_ONLY:
             end_call_for_everyone(room, attendee=attendee)
 
@@ -89,12 +92,12 @@ def set_listable(room: Room, *, state: int) -> None:
     group or public, then ``BadRequest("value")``."""
     if state == room.listable:
         return
-    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+    if room.type not in GROUP_TYPES:
         raise BadRequest("type")
     if state not in Listable.values:
         raise BadRequest("value")
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         Room.objects.filter(pk=room.pk).update(listable=state)
         room.listable = state
 
@@ -105,34 +108,34 @@ def set_password(room: Room, password: str) -> None:
         raise BadRequest("type")
     value = make_password(password) if password else ""
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         Room.objects.filter(pk=room.pk).update(password=value)
         room.password = value
 
 
 def make_public(room: Room, *, password: str = "") -> None:
     """Turn a group room public (a public room stays public); ``BadRequest("type")`` otherwise."""
-    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+    if room.type not in GROUP_TYPES:
         raise BadRequest("type")
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         Room.objects.filter(pk=room.pk).update(type=RoomType.PUBLIC)
         room.type = RoomType.PUBLIC
         if password:
             set_password(room, password)
-        touch(room)
+        touch_room(room)
 
 
 def make_private(room: Room) -> None:
     """Turn a public room into a group room, removing guests, guest moderators and self-joined
     users through the leave path; ``BadRequest("type")`` for other rooms."""
-    if room.type not in (RoomType.GROUP, RoomType.PUBLIC):
+    if room.type not in GROUP_TYPES:
         raise BadRequest("type")
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         Room.objects.filter(pk=room.pk).update(type=RoomType.GROUP)
         room.type = RoomType.GROUP
-        touch(room)
+        touch_room(room)
         leaving = Attendee.objects.filter(
             room=room, participant_type__in=(*GUEST_TYPES, ParticipantType.USER_SELF_JOINED)
         )
@@ -149,10 +152,10 @@ def set_recording_consent(room: Room, value: int) -> None:
     """
     if app_settings.RECORDING_CONSENT == RecordingConsentSetting.NOT_REQUIRED:
         raise PreconditionFailed("config")
-    if value not in (0, 1):
+    if value not in ROOM_RECORDING_CONSENT_VALUES:
         raise BadRequest("value")
     with transaction.atomic():
-        lock(room)
+        lock_room(room)
         if value == 1 and (room.active_since is not None or room.call_flag != InCallFlag.DISCONNECTED):
             raise BadRequest("call")
         Room.objects.filter(pk=room.pk).update(recording_consent=value)
@@ -173,3 +176,15 @@ def set_guest_name(room: Room, attendee: Attendee, name: str) -> None:
     Attendee.objects.filter(pk=attendee.pk).update(display_name=name)
     attendee.display_name = name
     participants_changed(room, room_session_ids(room, [attendee]))
+
+
+def open_expired_lobbies(*, now=None) -> int:
+    """Store every expired lobby timer as "no lobby" (the periodic command); return how many rooms.
+
+    Reads already count such a lobby as open (``Room.effective_lobby_state``); this only
+    makes the stored state agree, as ``clear_expired()`` does for ``contrib.sessions``.
+    """
+    now = now or timezone.now()
+    return Room.objects.filter(lobby_state=LobbyState.NON_MODERATORS, lobby_timer__lte=now).update(
+        lobby_state=LobbyState.NONE, lobby_timer=None
+    )
