@@ -3,6 +3,9 @@
 #               installs only the app and its demo extra
 #   make test   lint (ruff, mypy), then the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
+#   make bench  the call API under gunicorn on PostgreSQL, driven by wrk: prints the table
+#               and writes bench/results/latest.md (docs/PERFORMANCE.md; BENCH_* variables
+#               are described in bench/run.py)
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
 # test run (pytest-django creates test_<name> there); DEMO_ADDR, where make demo listens.
 
@@ -14,7 +17,7 @@ PYTEST_ARGS ?=
 DEMO_ADDR ?= 127.0.0.1:8000
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-sqlite test-postgres venv lint services clean
+.PHONY: demo test test-sqlite test-postgres venv lint services clean bench
 
 venv: $(VENV)/.installed
 
@@ -64,6 +67,14 @@ test-sqlite: venv
 test-postgres: venv
 	@echo "== test suite on PostgreSQL =="
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test,bench]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	@.ci/ensure-bench-tools
+	$(BIN)/python -m bench.run
 
 lint: venv
 	$(BIN)/ruff check .

@@ -76,6 +76,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions are read on every request: with a cache the workers share (CACHE_URL names
+# Redis, Memcached, ...) they come from the cache and the database only on a miss. The
+# demo's default per-process memory cache is not shared by the workers of a production
+# server, so sessions then stay in the database alone.
+PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] in PROCESS_LOCAL_CACHES
+    else "django.contrib.sessions.backends.cached_db",
+)
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"

@@ -293,8 +293,9 @@ def find_attendee(room: Room, attendee_id: int, error: str | None = None) -> Att
 
 
 def call_peers(room: Room):
-    """Return the sessions that count as in the room's call, with attendee and user (one query)."""
-    return Session.objects.fresh_in_call(room).select_related("attendee__user")
+    """Return the sessions that count as in the room's call as ``PEER_ROW_FIELDS`` tuples
+    (one query on the partial index, no model instances; ``serializers.peers_payload``)."""
+    return Session.objects.peer_rows(room)
 
 
 def rooms_for_user(actor: Actor, *, modified_since: int = 0, include_status: bool = False) -> list[Participant]:

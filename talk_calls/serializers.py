@@ -7,6 +7,7 @@ need (``select_related``) so a list costs no query per item.
 
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from .access import Participant, can_start_call, is_held_in_lobby
@@ -35,11 +36,44 @@ from .constants import (
     SIPState,
 )
 from .exceptions import BadRequest
-from .models import Attendee, Room, Session, user_display_name, users_by_username
+from .models import Attendee, Room, user_display_name, users_by_username
 
 
 def timestamp(value) -> int:
     return int(value.timestamp()) if value else 0
+
+
+def peers_payload(rows, token: str, *, moderator: bool) -> list[dict]:
+    """Return the ``GET /call`` list from ``Session.objects.peer_rows`` tuples (no model
+    instances). A user attendee without a stored name shows the user's live name (one
+    query for all of them), or the user id (``Attendee.resolved_display_name``). A phone
+    attendee's number is masked unless the caller is a ``moderator`` (``mask_phone_number``)."""
+    rows = list(rows)
+    nameless = {
+        user_id for _, _, actor_type, _, name, user_id in rows if not name and user_id and actor_type == ActorType.USERS
+    }
+    live_names = {}
+    if nameless:
+        live_names = {
+            pk: user_display_name(user) for pk, user in get_user_model()._default_manager.in_bulk(nameless).items()
+        }
+    return [
+        {
+            "actorType": actor_type,
+            "actorId": actor_id,
+            "displayName": _peer_name(actor_type, actor_id, name, live_names.get(user_id), moderator=moderator),
+            "token": token,
+            "lastPing": int(last_ping.timestamp()),
+            "sessionId": session_id,
+        }
+        for session_id, last_ping, actor_type, actor_id, name, user_id in rows
+    ]
+
+
+def _peer_name(actor_type: str, actor_id: str, name: str, live_name: str | None, *, moderator: bool) -> str:
+    if actor_type == ActorType.PHONES and name and not moderator:
+        return mask_phone_number(name)
+    return name or ((live_name or actor_id) if actor_type == ActorType.USERS else name)
 
 
 def _notification_level(room: Room, participant: Participant) -> int:
@@ -234,20 +268,6 @@ def participant_room_payload(participant: Participant) -> dict:
     attendee = participant.attendee
     names = one_to_one_partners([room], attendee.actor_id if attendee.actor_type == ActorType.USERS else None)
     return room_payload(room, participant, partner=names.get(room.pk))
-
-
-def peer_payload(session: Session, token: str, caller: Participant) -> dict:
-    """Return one entry of ``GET /call/{token}`` for ``caller``: a session in the call
-    (``select_related`` attendee and user)."""
-    attendee = session.attendee
-    return {
-        "actorType": attendee.actor_type,
-        "actorId": attendee.actor_id,
-        "displayName": attendee_display_name(attendee, caller),
-        "token": token,
-        "lastPing": timestamp(session.last_ping),
-        "sessionId": session.session_id,
-    }
 
 
 #: HTTP status of each ``GET /call/{token}/notification-state`` answer (reference section 3.8).

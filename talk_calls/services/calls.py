@@ -14,24 +14,37 @@ event and sends the signal, after commit. Every way a call ends goes through
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Case, Exists, Expression, F, Q, Value, When
 from django.utils import timezone
 
 from .. import signals
-from ..access import Participant
+from ..access import Actor, Participant
 from ..conf import app_settings
 from ..constants import (
     DEFAULT_JOIN_FLAGS,
     IN_CALL_FLAGS_MAX,
+    MODERATOR_TYPES,
     NO_CALL_ROOM_TYPES,
+    ActorType,
     CallEventKind,
     InCallFlag,
+    LobbyState,
     Permission,
+    ReadOnly,
+    RoomType,
 )
 from ..constants import RecordingConsent as ConsentSetting
 from ..exceptions import BadRequest, CheckForbidden, NotFound
-from ..models import Attendee, CallEvent, RecordingConsent, Room, Session
+from ..models import (
+    Attendee,
+    CallEvent,
+    CallNotification,
+    RecordingConsent,
+    Room,
+    Session,
+    instance_default_permissions,
+)
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 from .locking import lock_room
 from .membership import readd_one_to_one_partners
@@ -171,6 +184,8 @@ class _Join:
     masked: int
     old_flags: int
     others_in_call: bool
+    #: Whether the caller has ringing rows of this room to mark processed.
+    ringing: bool
     started: bool = False
 
     @property
@@ -196,10 +211,23 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
     if room.type in NO_CALL_ROOM_TYPES:
         raise BadRequest("type")
     now = timezone.now()
-    try:
-        session.refresh_from_db(fields=["in_call", "last_ping"])
-    except Session.DoesNotExist:  # the session ended while this request waited for the lock
+    # One read once the lock is held (a statement that waited for the lock still reads
+    # other rows as they were when it started): the session's flags, whether others are
+    # in the call, whether the caller has ringing rows to mark processed.
+    state = (
+        Session.objects.filter(pk=session.pk)
+        .annotate(
+            others_in_call=Exists(Session.objects.fresh_in_call(room, now).exclude(pk=session.pk)),
+            ringing=Exists(
+                CallNotification.objects.filter(room=room, attendee=participant.attendee, processed_at__isnull=True)
+            ),
+        )
+        .values_list("in_call", "others_in_call", "ringing")
+        .first()
+    )
+    if state is None:  # the session ended while this request waited for the lock
         raise NotFound()
+    session.in_call, others_in_call, ringing = state
     join = _Join(
         participant=participant,
         room=room,
@@ -210,7 +238,8 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
         # Flags of a session while no call runs are left over from an ended call: this
         # join starts one (permission check, ``call_started``), it does not update flags.
         old_flags=session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED,
-        others_in_call=fresh_in_call_exists(room, exclude_session=session, now=now),
+        others_in_call=others_in_call,
+        ringing=ringing,
     )
     if join.first_in and not participant.can_start_call():
         raise CheckForbidden()
@@ -244,16 +273,29 @@ def _store_flags(join: _Join) -> None:
     if join.masked != InCallFlag.DISCONNECTED:
         Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
         attendee.last_joined_call = now
-    Room.objects.filter(pk=room.pk).update(call_flag=F("call_flag").bitor(join.requested))
-    room.call_flag |= join.requested
+    # One update, and only when something changes: merge the flags, and start the call
+    # where none runs (the room lock makes "none runs" the state read above; the update
+    # stays conditional anyway).
+    no_call = Q(active_since__isnull=True)
+    changes: dict[str, Expression] = {}
+    if room.call_flag | join.requested != room.call_flag:
+        changes["call_flag"] = F("call_flag").bitor(join.requested)
     if room.active_since is None:
-        join.started = bool(
-            Room.objects.filter(pk=room.pk, active_since__isnull=True).update(
-                active_since=now, call_started_by=attendee, last_activity=now
-            )
+        changes.update(
+            active_since=Case(When(no_call, then=Value(now)), default=F("active_since")),
+            call_started_by=Case(
+                When(no_call, then=Value(attendee.pk)),
+                default=F("call_started_by"),
+                output_field=Room._meta.get_field("call_started_by").target_field,
+            ),
+            last_activity=Case(When(no_call, then=Value(now)), default=F("last_activity")),
         )
-        if join.started:
-            room.active_since, room.call_started_by_id = now, attendee.pk
+    if changes:
+        Room.objects.filter(pk=room.pk).update(**changes)
+    room.call_flag |= join.requested
+    join.started = room.active_since is None
+    if join.started:
+        room.active_since, room.call_started_by_id = now, attendee.pk
 
 
 def _announce_join(join: _Join, *, silent: bool, silent_for) -> None:
@@ -263,7 +305,8 @@ def _announce_join(join: _Join, *, silent: bool, silent_for) -> None:
         if not silent:
             ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
         send_on_commit(signals.call_started, room, attendee=attendee, flags=join.requested, silent=silent)
-    if join.masked != InCallFlag.DISCONNECTED:
+    if join.ringing and join.masked != InCallFlag.DISCONNECTED and not (join.started and not silent):
+        # (A call start that rings has just marked every pending row of the room processed.)
         mark_processed(room, attendee, now=now)
     if join.starting:
         send_on_commit(signals.participant_joined_call, room, attendee=attendee, session=session, flags=join.masked)
@@ -315,6 +358,83 @@ def join_call(
         _announce_join(join, silent=silent, silent_for=silent_for)
 
 
+def _publish_bits(flags: int) -> int:
+    """Return the permissions ``mask_flags`` needs to keep ``flags``' audio and video bits."""
+    needed = 0
+    if flags & InCallFlag.WITH_AUDIO:
+        needed |= Permission.PUBLISH_AUDIO
+    if flags & InCallFlag.WITH_VIDEO:
+        needed |= Permission.PUBLISH_VIDEO
+    return int(needed)
+
+
+def _ping_statement(needed: int) -> str:
+    """Return the UPDATE of ``ping_call``: the checks of ``PUT /call`` as one WHERE clause.
+
+    Written in SQL (PostgreSQL and SQLite alike), not with the ORM: a ping is the most
+    frequent request of a call, and building this filter with the ORM cost more CPU than
+    the whole rest of the request. The permission rule is ``Attendee.effective_permissions``.
+    """
+    quote = connection.ops.quote_name
+    session, attendee, room = (quote(model._meta.db_table) for model in (Session, Attendee, Room))
+    moderators = ", ".join(str(int(kind)) for kind in MODERATOR_TYPES)
+    publish = ""
+    if needed:
+        publish = f"""
+            AND (a.participant_type IN ({moderators})
+                 OR (a.permissions <> 0 AND (a.permissions & {needed}) = {needed})
+                 OR (a.permissions = 0 AND r.default_permissions <> 0 AND (r.default_permissions & {needed}) = {needed})
+                 OR (a.permissions = 0 AND r.default_permissions = 0 AND %(default_may_publish)s))"""
+    return f"""
+        UPDATE {session} SET last_ping = %(now)s WHERE id = (
+            SELECT s.id FROM {session} s
+            JOIN {attendee} a ON a.id = s.attendee_id
+            JOIN {room} r ON r.id = s.room_id
+            WHERE s.session_id = %(session_id)s AND r.token = %(token)s AND s.in_call = %(flags)s
+            AND a.actor_type IN (%(actor_type)s, %(actor_type_2)s) AND a.actor_id = %(actor_id)s
+            AND r.read_only = {int(ReadOnly.READ_WRITE)} AND r.type <> {int(RoomType.CHANGELOG)}
+            AND (r.lobby_state = {int(LobbyState.NONE)} OR a.participant_type IN ({moderators})){publish}
+        )"""
+
+
+def ping_call(token: str, actor: Actor, *, flags: int) -> bool:
+    """Refresh the caller's ``last_ping`` in one conditional UPDATE when ``PUT /call`` with
+    ``flags`` would change nothing else; return whether it did (reference section 3.3).
+
+    The update matches only where every check of the full path passes and the masked
+    flags equal the session's: the caller's own Talk session of room ``token`` (from its
+    Django session, owned by the actor as ``Actor.owns`` says), in the call with exactly
+    ``flags``, a read-write room, no lobby holding the caller (a lobby timer or
+    LOBBY_IGNORE take the full path), and permissions that let it publish what ``flags``
+    say. Takes no lock and sends no signal: nothing a listener sees has changed
+    (docs/signals.md). Otherwise change nothing and return False: ``update_call_flags``
+    answers the errors and makes the changes.
+    """
+    session_id = actor.sessions.session_id(token)
+    if not session_id or not flags & InCallFlag.IN_CALL:
+        return False
+    if actor.is_user:
+        actor_types, actor_id = (ActorType.USERS, ActorType.USERS), actor.user_id
+    else:
+        actor_types, actor_id = (ActorType.GUESTS, ActorType.EMAILS), actor.sessions.guest_id(token)
+        if not actor_id:
+            return False
+    needed = _publish_bits(flags)
+    params = {
+        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "session_id": session_id,
+        "token": token,
+        "flags": int(flags),
+        "actor_type": str(actor_types[0]),
+        "actor_type_2": str(actor_types[1]),
+        "actor_id": actor_id,
+        "default_may_publish": instance_default_permissions() & needed == needed,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_ping_statement(needed), params)
+        return cursor.rowcount == 1
+
+
 def update_call_flags(participant: Participant, *, flags: int) -> None:
     """Change the flags of a session that is in the call (reference section 3.3).
 
@@ -323,8 +443,10 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
     is conditional on the session still being in the call, so a racing leave or
     end-for-everyone is never undone. The room's ``call_flag`` takes the requested flags
     with a database-side OR while the call runs, room row first (the lock order), so it
-    covers every in-call session (the reference leaves it, a FIXME there).
-    Sends ``participant_flags_changed`` on commit.
+    covers every in-call session (the reference leaves it, a FIXME there); flags the room
+    already covers cost no room write. Sends ``participant_flags_changed`` and
+    ``participants_changed`` on commit when the flags changed; a call that changes nothing
+    but ``last_ping`` sends no signal (as ``ping_call``).
     """
     session = participant.session
     if session is None:
@@ -337,9 +459,16 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
         if old_flags is None or not old_flags & InCallFlag.IN_CALL:
             raise BadRequest()
         room = participant.room
-        Room.objects.filter(pk=room.pk, active_since__isnull=False).update(call_flag=F("call_flag").bitor(flags))
+        if flags & ~room.call_flag:
+            # Room row before session row (the lock order); a PUT whose flags the room
+            # already covers (the usual ping) writes and locks no room row.
+            Room.objects.filter(pk=room.pk, active_since__isnull=False).exclude(
+                call_flag=F("call_flag").bitor(flags)
+            ).update(call_flag=F("call_flag").bitor(flags))
         if not _set_session_flags(session, masked, only_if_in_call=True):
             raise BadRequest()
+        if old_flags == masked:
+            return
         send_on_commit(
             signals.participant_flags_changed,
             room,
@@ -364,7 +493,11 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
         raise NotFound()
     with transaction.atomic():
         room = lock_room(participant.room)
-        if end_for_all and participant.is_moderator and end_call_for_everyone(room, attendee=participant.attendee):
+        if (
+            end_for_all
+            and participant.is_moderator
+            and close_call(room, attendee=participant.attendee, for_everyone=True) is not None
+        ):
             return
         disconnect(room, participant.attendee, participant.session)
         end_call_if_empty(room, attendee=participant.attendee)

@@ -46,10 +46,21 @@ def record_event(room: Room, kind: str, attendee: Attendee | None, *, parameters
 
 def call_summary(room: Room, started_at, now) -> dict:
     """Return the ``users``, ``cloudIds``, ``guests`` and ``duration`` parameters of an ended call."""
-    joined = Attendee.objects.filter(room=room, last_joined_call__gte=started_at)
-    users = sorted(joined.filter(actor_type=ActorType.USERS).values_list("actor_id", flat=True))
-    cloud_ids = sorted(joined.filter(actor_type=ActorType.FEDERATED_USERS).values_list("actor_id", flat=True))
-    guests = joined.filter(actor_type__in=(ActorType.GUESTS, ActorType.EMAILS)).count()
+    joined = Attendee.objects.filter(
+        room=room,
+        last_joined_call__gte=started_at,
+        actor_type__in=(ActorType.USERS, ActorType.FEDERATED_USERS, ActorType.GUESTS, ActorType.EMAILS),
+    ).values_list("actor_type", "actor_id")
+    users, cloud_ids, guests = [], [], 0
+    for actor_type, actor_id in joined:  # one query
+        if actor_type == ActorType.USERS:
+            users.append(actor_id)
+        elif actor_type == ActorType.FEDERATED_USERS:
+            cloud_ids.append(actor_id)
+        else:
+            guests += 1
+    users.sort()
+    cloud_ids.sort()
     duration = max(0, int((now - started_at).total_seconds()))
     return {"users": users, "cloudIds": cloud_ids, "guests": guests, "duration": duration}
 

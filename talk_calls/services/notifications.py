@@ -47,13 +47,16 @@ def ringing_row(room: Room, attendee: Attendee, caller: Attendee, now) -> CallNo
 
 
 def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None) -> list[CallNotification]:
-    """Create one notification per user attendee who should hear the call start.
+    """Mark the room's pending notifications processed; create one per user attendee who
+    should hear the call start, in one bulk insert.
 
     Recipients: ``users`` attendees with call notifications on and no fresh session in
     the call; with the lobby on only moderators and attendees whose raw permissions
     contain LOBBY_IGNORE; minus the caller and the ``silent_for`` user ids.
     """
     now = now or timezone.now()
+    # Rows still ringing belong to an earlier call: none of them rings any more.
+    CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
     if room.object_type in SILENT_OBJECT_TYPES:
         return []
     fresh_in_call = Session.objects.fresh_in_call(room, now).filter(attendee=OuterRef("pk"))
@@ -71,7 +74,6 @@ def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None)
             for a in recipients
             if a.participant_type in USER_MODERATOR_TYPES or a.permissions & Permission.LOBBY_IGNORE
         ]
-    CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
     return CallNotification.objects.bulk_create([ringing_row(room, attendee, caller, now) for attendee in recipients])
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('talk_calls', '0002_session_user_agent_and_client_address'),
+        ('talk_calls', '0003_session_indexes_for_hot_pings'),
     ]
 
     operations = [
