@@ -13,7 +13,7 @@ from talk_calls.models import Attendee
 from talk_calls.services.dialout import report_dialout_outcome
 from talk_calls.sip import BaseDialOutBackend, DialOutError
 
-from ..factories import PhoneAttendeeFactory
+from ..factories import PhoneAttendeeFactory, SessionFactory
 from ..helpers import call_url as call
 from ..helpers import in_call, in_room, ocs_data, room_url
 
@@ -105,3 +105,17 @@ def test_a_phone_attendee_added_over_the_api_is_masked_for_members(room):
     assert added.status_code == 200
     entries = ocs_data(member.get(room_url(room.token, "/participants")))
     assert [e["displayName"] for e in entries if e["actorType"] == ActorType.PHONES] == ["+1 555 …"]
+
+
+def test_a_phone_attendee_in_the_call_is_masked_in_the_peers_for_members(room):
+    moderator, _ = in_call(room, owner=True)
+    member, _ = in_call(room)
+    phone = PhoneAttendeeFactory(room=room, display_name="+1 555 0100", phone_number="+1 555 0100")
+    SessionFactory(attendee=phone, joined=True)
+
+    def phone_peer(client):
+        peers = ocs_data(client.get(call(room.token)))
+        return next(p["displayName"] for p in peers if p["actorType"] == ActorType.PHONES)
+
+    assert phone_peer(member) == "+1 555 …"
+    assert phone_peer(moderator) == "+1 555 0100"
