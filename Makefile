@@ -1,11 +1,13 @@
 # talk_calls: two commands do everything.
-#   make demo   start the demo server at DEMO_ADDR (default 127.0.0.1:8000) with fresh demo data;
-#               installs only the app and its demo extra
+#   make demo   start the demo server (uvicorn, ASGI) at DEMO_ADDR (default 127.0.0.1:8000) with
+#               fresh demo data; installs only the app and its demo extra
 #   make test   lint (ruff, mypy), then the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
 #   make bench  the call API under gunicorn on PostgreSQL, driven by wrk: prints the table
 #               and writes bench/results/latest.md (docs/PERFORMANCE.md; BENCH_* variables
 #               are described in bench/run.py)
+#   make bench-signaling  internal signaling: message latency (in-memory, Redis, two
+#               processes) and 1,000 idle polls (docs/PERFORMANCE.md, "Internal signaling")
 # Variables (from the command line or the environment): PG_URL, the PostgreSQL URL of the
 # test run (pytest-django creates test_<name> there); DEMO_ADDR, where make demo listens.
 
@@ -15,9 +17,11 @@ DJANGO_SPEC ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/talk_calls
 PYTEST_ARGS ?=
 DEMO_ADDR ?= 127.0.0.1:8000
+DEMO_HOST = $(firstword $(subst :, ,$(DEMO_ADDR)))
+DEMO_PORT = $(lastword $(subst :, ,$(DEMO_ADDR)))
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-sqlite test-postgres venv lint services clean bench
+.PHONY: demo test test-sqlite test-postgres venv lint services clean bench bench-signaling
 
 venv: $(VENV)/.installed
 
@@ -42,7 +46,8 @@ services:
 demo: $(VENV)/.installed-demo
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo --base-url http://$(DEMO_ADDR)
-	$(BIN)/python manage.py runserver $(DEMO_ADDR)
+	@echo "Serving under ASGI (uvicorn): long signaling polls never block other requests."
+	$(BIN)/python -m uvicorn project.asgi:application --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 test: venv services
 	$(BIN)/python -c "import django, sys; print('Python', sys.version.split()[0], 'Django', django.get_version())"
@@ -75,6 +80,9 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 bench: $(VENV)/.bench-installed
 	@.ci/ensure-bench-tools
 	$(BIN)/python -m bench.run
+
+bench-signaling: venv services
+	$(BIN)/python bench/signaling.py --messages 1000 --idle 1000
 
 lint: venv
 	$(BIN)/ruff check .

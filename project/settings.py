@@ -128,7 +128,34 @@ TALK_CALLS = {
     "PASSWORD_HASH_WAIT": env.int("TALK_PASSWORD_HASH_WAIT", default=10),
     "MAX_GUESTS_PER_ROOM": env.int("TALK_MAX_GUESTS_PER_ROOM", default=100),
     "DIALOUT_TIMEOUT": env.int("TALK_DIALOUT_TIMEOUT", default=60),
+    # STUN: comma list of host:port; TURN: a JSON list of {"server", "secret", "schemes", "protocols"}.
+    "STUN_SERVERS": env.list("TALK_STUN_SERVERS", default=[]),
+    "TURN_SERVERS": env.json("TALK_TURN_SERVERS", default=[]),
 }
+
+# Internal signaling's channel layer (Django Channels). REDIS_URL (or CHANNEL_LAYER_URL)
+# selects channels-redis, needed as soon as more than one ASGI process serves the site;
+# without it, the in-memory layer of one process (make demo). Undelivered messages live
+# 300 s and a session's channel holds 200, like the reference's 5-minute expiry.
+CHANNEL_LAYER_URL = env.str("CHANNEL_LAYER_URL", default="") or env.str("REDIS_URL", default="")
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py's socket timeout must outlast the layer's 5 s blocking pop (talk-signaling G).
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="talk_calls"),
+                "expiry": 300,
+                "capacity": 200,
+                "group_expiry": 300,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"expiry": 300, "capacity": 200}}
+    }
 
 LOGGING = {
     "version": 1,

@@ -16,5 +16,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", views.landing, name="landing"),
+    # The app's optional call page: a browser client of the Talk API served above.
+    path("call/", include("talk_calls.call_urls")),
     path("", include("talk_calls.urls")),
 ]

@@ -13,7 +13,13 @@ def landing(request):
     base = request.build_absolute_uri("/").rstrip("/")
     rooms = {room.token: room for room in Room.objects.filter(token__in=[token for token, _ in ROOMS])}
     demo_rooms = [
-        {"token": token, "what": what, "room": rooms.get(token), "url": f"{base}{V4}/room/{token}/participants/active"}
+        {
+            "token": token,
+            "what": what,
+            "room": rooms.get(token),
+            "url": f"{base}{V4}/room/{token}/participants/active",
+            "call_page": reverse("talk_calls_call:call", args=[token]),
+        }
         for token, what in ROOMS
     ]
     context = {
@@ -25,5 +31,6 @@ def landing(request):
         "rooms_admin_url": reverse("admin:talk_calls_room_changelist"),
         "live_url": reverse("admin:talk_calls_room_live"),
         "capabilities_url": "/ocs/v2.php/cloud/capabilities",
+        "call_rooms_url": reverse("talk_calls_call:rooms"),
     }
     return render(request, "project/landing.html", context)

@@ -9,6 +9,7 @@ services share them.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +37,37 @@ SESSION_MAP_KEY = "talk_calls_sessions"
 #: Length of ``Session.django_session_key`` (64, the SHA-256 hex length).
 SESSION_KEY_MAX_LENGTH = 64
 GUEST_MAP_KEY = "talk_calls_guests"
+#: The per-tab header of the web client (talk-signaling A3): 64 ASCII letters and digits.
+TAB_ID_HEADER = "HTTP_X_NEXTCLOUD_TALK_SESSION_TAB_ID"
+TAB_ID_RE = re.compile(r"[a-zA-Z0-9]{64}")
+
+
+def tab_id(request) -> str:
+    """Return the request's valid tab id, or ``""`` (a missing or malformed header counts as none)."""
+    value = request.META.get(TAB_ID_HEADER, "")
+    return value if TAB_ID_RE.fullmatch(value) else ""
+
+
+def map_token(key: str) -> str:
+    """Return the room token of a session-map key (``token`` or ``token$tab``)."""
+    return key.split("$", 1)[0]
 
 
 class TalkSessionMap:
-    """The ``token -> Talk session id`` and ``token -> guest actor id`` maps in a Django session."""
+    """The ``token -> Talk session id`` and ``token -> guest actor id`` maps in a Django session.
 
-    def __init__(self, django_session):
+    With a ``tab`` id (the ``x-nextcloud-talk-session-tab-id`` header) the session map key
+    is ``token$tab``, so two tabs of one browser hold two Talk sessions; forgetting a
+    token without a tab forgets the tab entries of that token too (reference
+    ``TalkSession::removeValue``). A guest keeps one actor id per room for all its tabs.
+    """
+
+    def __init__(self, django_session, *, tab: str = ""):
         self.django_session = django_session
+        self.tab = tab
+
+    def _key(self, token) -> str:
+        return f"{token}${self.tab}" if self.tab else token
 
     def _get(self, key) -> dict:
         if self.django_session is None:
@@ -63,13 +88,23 @@ class TalkSessionMap:
         self.django_session[key] = mapping
 
     def session_id(self, token):
-        value = self._get(SESSION_MAP_KEY).get(token)
+        value = self._get(SESSION_MAP_KEY).get(self._key(token))
         return value if isinstance(value, str) else None
 
     def set_session_id(self, token, session_id):
-        self._set(SESSION_MAP_KEY, token, session_id)
+        self._set(SESSION_MAP_KEY, self._key(token), session_id)
+
+    def forget_token(self, token) -> list[str]:
+        """Forget this tab's session of ``token`` (without a tab: every tab's); return the ids forgotten."""
+        mapping = self._get(SESSION_MAP_KEY)
+        keys = [self._key(token)] if self.tab else [k for k in mapping if map_token(k) == token]
+        forgotten = [mapping[k] for k in keys if isinstance(mapping.get(k), str)]
+        if self.django_session is not None and any(k in mapping for k in keys):
+            self.django_session[SESSION_MAP_KEY] = {k: v for k, v in mapping.items() if k not in keys}
+        return forgotten
 
     def session_ids(self) -> dict:
+        """Return every ``key -> session id`` entry (keys are ``token`` or ``token$tab``)."""
         return dict(self._get(SESSION_MAP_KEY))
 
     def guest_id(self, token):
@@ -133,9 +168,10 @@ class Actor:
         user = getattr(request, "user", None)
         if user is not None and not user.is_authenticated:
             user = None
+        django_request = getattr(request, "_request", request)
         return cls(
             user=user,
-            sessions=TalkSessionMap(getattr(request._request, "session", None)),
+            sessions=TalkSessionMap(getattr(django_request, "session", None), tab=tab_id(django_request)),
             address=client_address(request),
         )
 

@@ -27,8 +27,8 @@ TALK_VERSION = "21.1.0"
 #: serve it, checked by ``tests/test_capabilities.py``: each name resolves and answers.
 #: A feature goes in here only with its endpoints (``docs/capabilities.md`` of the
 #: reference says what each one promises); adding a feature is one line. Chat, favorites,
-#: notification levels, avatars, polls, bots, breakout rooms, recording, federation and
-#: (until it lands) signaling are not served, so they are not advertised.
+#: notification levels, avatars, polls, bots, breakout rooms, recording and federation are
+#: not served, so they are not advertised.
 FEATURE_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "audio": ("call",),
     "video": ("call",),
@@ -55,6 +55,12 @@ FEATURE_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "download-call-participants": ("call-download",),
     "conversation-creation-password": ("rooms", "public", "password"),
     "call-notification-state-api": ("call-notification-state",),
+    # Internal signaling (views/signaling.py): settings, send and pull, guests included;
+    # moderators' force-mute control messages and raised hands travel over it.
+    "signaling-v3": ("signaling-settings", "signaling"),
+    "guest-signaling": ("signaling-settings", "signaling"),
+    "force-mute": ("signaling",),
+    "raise-hand": ("signaling",),
 }
 
 #: The advertised features that are "local" (not taken from a federated server).

@@ -4,8 +4,8 @@ E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group lis
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
 guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
 ``CLIENT_ADDRESS_HEADER``, E011 bad ``THROTTLES``, E012 ``THROTTLE_CACHE`` not in
-``CACHES``; with ``--deploy``: W001 the
-throttle cache is not shared between processes.
+``CACHES``, E020 bad STUN_SERVERS or TURN_SERVERS; with ``--deploy``: W001 the throttle
+cache is not shared between processes.
 """
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .signaling import ice
 from .throttling import DEFAULT_RATES, parse_rate
 
 _INT_RANGES = {
@@ -136,6 +137,13 @@ def _throttles(value: dict) -> list[Error]:
     return errors
 
 
+def _ice_servers(value: dict) -> list[Error]:
+    return [
+        Error(message, hint="See talk_calls/signaling/ice.py.", id="talk_calls.E020")
+        for message in ice.configuration_errors()
+    ]
+
+
 _SETTING_CHECKS = (
     _unknown_keys,
     _integer_ranges,
@@ -145,12 +153,13 @@ _SETTING_CHECKS = (
     _guest_users_group,
     _client_address_header,
     _throttles,
+    _ice_servers,
 )
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010 ... E012)."""
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010 ... E012, E020)."""
     value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]

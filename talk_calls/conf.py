@@ -19,6 +19,11 @@ DEFAULTS = {
     # The request.META key of a header a trusted proxy sets to the client's address
     # (e.g. "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. For the admin's session list and the throttles.
     "CLIENT_ADDRESS_HEADER": None,
+    # Internal signaling (talk-signaling section D): "host:port" strings, and dicts
+    # {"server": "host:port", "secret": ..., "schemes": "turn", "protocols": "udp,tcp"}
+    # (or a fixed "username"/"password" instead of "secret").
+    "STUN_SERVERS": [],
+    "TURN_SERVERS": [],
     # Hardening (issue 11): see talk_calls/throttling.py and README "Settings".
     "THROTTLES": {},
     "THROTTLE_CACHE": "default",

@@ -11,7 +11,7 @@ shows which one an error answers:
   ``data: null`` or ``{"error": key[, "message"]}``: ``BadRequest``, ``NotFound``,
   ``ForbiddenError``, ``PreconditionFailed``, ``NotImplementedError_``,
   ``InvalidParameter``; ``Conflict`` answers a payload of its own.
-- ``TooManyRequests`` (429) and ``ServiceUnavailable`` (503, a lost database connection)
+- ``ThrottleExceeded`` (429) and ``ServiceUnavailable`` (503, a lost database connection)
   answer ``data: []`` with ``Retry-After``.
 - ``NotLoggedIn`` is the one 401 (``meta.statuscode`` 997); ``CSRFCheckFailed`` is the
   plain 412 ``{"message": "CSRF check failed"}``, outside the envelope.
@@ -167,7 +167,7 @@ class SessionInCall(Conflict):
         self.session = session
 
 
-class TooManyRequests(OCSError):
+class ThrottleExceeded(OCSError):
     """429 with ``Retry-After``: a throttle of ``throttling`` is used up (``data: []``)."""
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
@@ -253,3 +253,15 @@ def ocs_exception_handler(exc, context):
                 data(exc), status_code or exc.status_code, message=message(exc), statuscode=statuscode, headers=headers
             )
     return None
+
+
+class PayloadTooLarge(EndpointError):
+    """413 ``{"error": key}``: a signaling request over its size limits."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+class TooManyRequests(EndpointError):
+    """429 ``{"error": key}``: a signaling session over its message rate."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS

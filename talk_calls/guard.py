@@ -151,13 +151,28 @@ class GuardedASGI:
                 {
                     "type": "http.response.start",
                     "status": status,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8")],
+                    "headers": [
+                        (b"content-type", b"application/json; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": body})
             return None
         except _Disconnected:
             return None
+
+        if "content-length" not in headers:
+            # A chunked body, read whole: announce its length, as the WSGI guard does, so
+            # Django and DRF read it like any other body.
+            size = sum(len(m.get("body", b"")) for m in messages)
+            scope = {
+                **scope,
+                "headers": [
+                    *(h for h in scope.get("headers", []) if h[0].lower() != b"transfer-encoding"),
+                    (b"content-length", str(size).encode()),
+                ],
+            }
 
         async def replay():
             if messages:

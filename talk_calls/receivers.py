@@ -1,6 +1,7 @@
 """The app's own receivers of host events: Django logout ends the Talk sessions of that
 browser; deleting a user removes their attendees through the leave path and turns their
-one-to-one rooms into read-only former one-to-one rooms (CONTRACT section 8).
+one-to-one rooms into read-only former one-to-one rooms (CONTRACT section 8); every
+participant change wakes the room's internal-signaling polls.
 """
 
 from django.contrib.auth import get_user_model
@@ -11,6 +12,8 @@ from django.dispatch import receiver
 from .access import Actor, TalkSessionMap
 from .services.sessions import end_talk_sessions
 from .services.users import remove_user
+from .signaling import relay
+from .signals import participants_changed
 
 
 @receiver(user_logged_out, dispatch_uid="talk_calls_logout")
@@ -25,3 +28,9 @@ def remove_deleted_user(sender, instance, **kwargs):
     if sender is not get_user_model():
         return
     remove_user(instance)
+
+
+@receiver(participants_changed, dispatch_uid="talk_calls_wake_signaling")
+def wake_signaling_polls(sender, room, session_ids, **kwargs):
+    """Wake every waiting signaling poll of the room with a fresh ``usersInRoom`` (talk-signaling A7)."""
+    relay.wake_from_sync(room.pk, session_ids)

@@ -15,7 +15,7 @@ scope                         default       counts
 ``dialout_room``              30 / 3600 s   dial-outs in one room
 ============================  ============  ====================================================
 
-Over a limit the caller gets 429 with ``Retry-After`` (``exceptions.TooManyRequests``),
+Over a limit the caller gets 429 with ``Retry-After`` (``exceptions.ThrottleExceeded``),
 and a throttled password is never hashed: ``check`` runs before the hasher, ``hit`` after a
 failure. Counters are fixed windows in the cache named by ``TALK_CALLS["THROTTLE_CACHE"]``;
 they hold across worker processes and servers only if that cache is shared (database,
@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from django.core.cache import caches
 
 from .conf import app_settings
-from .exceptions import TooManyRequests
+from .exceptions import ThrottleExceeded
 
 DEFAULT_RATES = {
     "room_password_address": "10/300",
@@ -112,14 +112,14 @@ def _window(seconds: int, now: float) -> tuple[int, int]:
 
 
 def check(scope: str, ident) -> None:
-    """Raise ``TooManyRequests`` when ``ident`` used up ``scope`` in the current window."""
+    """Raise ``ThrottleExceeded`` when ``ident`` used up ``scope`` in the current window."""
     rate = rate_for(scope)
     if rate is None or ident in (None, ""):
         return
     count, seconds = rate
     window, wait = _window(seconds, time.time())
     if (caches[app_settings.THROTTLE_CACHE].get(_key(scope, ident, window)) or 0) >= count:
-        raise TooManyRequests(wait=wait, scope=scope)
+        raise ThrottleExceeded(wait=wait, scope=scope)
 
 
 def hit(scope: str, ident) -> None:
@@ -160,10 +160,10 @@ def _semaphore() -> threading.BoundedSemaphore:
 @contextmanager
 def password_hash_slot():
     """Run the block (one password hash) in one of the process's ``PASSWORD_HASH_CONCURRENCY``
-    slots; raise ``TooManyRequests`` after ``PASSWORD_HASH_WAIT`` seconds without one."""
+    slots; raise ``ThrottleExceeded`` after ``PASSWORD_HASH_WAIT`` seconds without one."""
     semaphore = _semaphore()
     if not semaphore.acquire(timeout=max(0.0, float(app_settings.PASSWORD_HASH_WAIT))):
-        raise TooManyRequests(wait=1, scope="password_hash")
+        raise ThrottleExceeded(wait=1, scope="password_hash")
     try:
         yield
     finally:

@@ -14,6 +14,7 @@ from .views.calls import CallViewSet
 from .views.cloud import CapabilitiesView, CurrentUserView
 from .views.participants import ParticipantViewSet
 from .views.rooms import RoomViewSet
+from .views.signaling import SignalingSettingsView, signaling_view
 
 app_name = "talk_calls"
 
@@ -118,11 +119,22 @@ call_patterns = [
     re_path(rf"{V4}call/{TOKEN}/download$", CallViewSet.as_view({"get": "download"}), name="call-download"),
 ]
 
+V3_SIGNALING = r"^ocs/v2\.php/apps/spreed/api/v3/signaling/"
+
+# Fixed routes first: "settings" and "backend" also match the token pattern (talk-signaling 0).
+signaling_patterns = [
+    re_path(rf"{V3_SIGNALING}settings$", SignalingSettingsView.as_view(), name="signaling-settings"),
+    # Not tokens: the HPB's backend endpoint and the admin's welcome probe (external signaling).
+    re_path(rf"{V3_SIGNALING}(?:backend|welcome/.*)$", OCSNotFoundView.as_view(), name="signaling-reserved"),
+    re_path(rf"{V3_SIGNALING}{TOKEN}$", signaling_view, name="signaling"),
+]
+
 urlpatterns = [
     *cloud_patterns,
     *session_patterns,
     *room_patterns,
     *call_patterns,
+    *signaling_patterns,
     # Keep last: every unmatched /ocs/ path is an OCS 404.
     re_path(r"^ocs/", OCSNotFoundView.as_view(), name="ocs-not-found"),
 ]

@@ -39,7 +39,7 @@ def dial_out(participant: Participant, attendee_id: int) -> str:
 
     Raise ``BadRequest()`` (data null) when the room has no call or the caller's session
     is not in it; ``NotFound()`` when the target is not a ``phones`` attendee of this
-    room; ``BadRequest("dialing")`` while a dial-out to it still runs; ``TooManyRequests``
+    room; ``BadRequest("dialing")`` while a dial-out to it still runs; ``ThrottleExceeded``
     (429) past the dial-out throttles; ``NotImplementedError_("sip")`` (501) when no
     backend is configured and 501 ``{"error", "message"}`` when the backend raises
     ``DialOutError`` (the attendee may then be dialed again at once).

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import throttling
-from ..access import Actor, Participant, find_room, listable_filter
+from ..access import Actor, Participant, TalkSessionMap, find_room, listable_filter, map_token
 from ..conf import app_settings
 from ..constants import (
     GROUP_TYPES,
@@ -207,7 +207,7 @@ def join_room(
     so operators can tell one user's devices apart.
 
     Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
-    ("password")`` (403) for a wrong password, ``TooManyRequests`` (429) past the
+    ("password")`` (403) for a wrong password, ``ThrottleExceeded`` (429) past the
     ``guest_join_address`` or room-password throttles, ``ForbiddenError("guests")`` (403)
     when a guest would pass ``MAX_GUESTS_PER_ROOM``, ``SessionInCall`` (409) when ``force`` is false
     and this browser's previous session of the room is in a call. A previous session of
@@ -259,25 +259,26 @@ def join_room(
 
 
 def leave_room(token: str, actor: Actor) -> None:
-    """End the caller's Talk session of room ``token``, if it has one (reference section 4.6). Never raise."""
-    session_id = actor.sessions.session_id(token)
-    actor.sessions.set_session_id(token, None)
-    if not session_id:
-        return
-    session = Session.objects.select_related("attendee", "room").filter(session_id=session_id).first()
-    if session is None or session.room.token != token or not actor.owns(session.attendee, token):
-        return
-    remove_session(session)
+    """End the caller's Talk session of room ``token``, if it has one (reference section 4.6). Never raise.
+
+    Without a tab id this ends the sessions of every tab of this browser in the room.
+    """
+    for session_id in actor.sessions.forget_token(token):
+        session = Session.objects.select_related("attendee", "room").filter(session_id=session_id).first()
+        if session is None or session.room.token != token or not actor.owns(session.attendee, token):
+            continue
+        remove_session(session)
 
 
 def end_talk_sessions(actor: Actor) -> int:
     """End every Talk session recorded in the actor's Django session (Django logout); return how many."""
     ended = 0
-    for token in list(actor.sessions.session_ids()):
-        session_id = actor.sessions.session_id(token)
-        if session_id and Session.objects.filter(session_id=session_id).exists():
+    for session_id in actor.sessions.session_ids().values():
+        if isinstance(session_id, str) and Session.objects.filter(session_id=session_id).exists():
             ended += 1
-        leave_room(token, actor)
+    all_tabs = Actor(user=actor.user, sessions=TalkSessionMap(actor.sessions.django_session))
+    for token in {map_token(key) for key in actor.sessions.session_ids()}:
+        leave_room(token, all_tabs)
     return ended
 
 

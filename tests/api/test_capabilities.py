@@ -3,7 +3,7 @@
 import pytest
 from django.urls import get_resolver, resolve, reverse
 
-from talk_calls.capabilities import FEATURE_ENDPOINTS
+from talk_calls.capabilities import FEATURE_ENDPOINTS, SUPPORTED_REACTIONS
 from talk_calls.constants import RecordingConsent, StartCalls
 from tests.factories import AttendeeFactory, PhoneAttendeeFactory, RoomFactory
 from tests.helpers import OCSClient, ocs_data
@@ -43,8 +43,8 @@ def test_defaults(client_for):
     assert config["recording-consent"] == RecordingConsent.NOT_REQUIRED
     assert config["max-duration"] == 0
     assert config["sip-dialout-enabled"] is False
-    # Reactions travel over signaling, which is not served (yet): no reaction button.
-    assert config["supported-reactions"] == []
+    # Reactions travel over signaling, which is served: the reaction button shows.
+    assert config["supported-reactions"] == SUPPORTED_REACTIONS
     assert config["breakout-rooms"] is False and config["recording"] is False
 
 
@@ -109,8 +109,9 @@ def test_every_advertised_feature_has_its_endpoints(user, feature, url_names):
         path = reverse(f"talk_calls:{name}", kwargs=kwargs)
         match = resolve(path)
         assert match.url_name == name, (feature, path)
-        # A viewset route lists its methods in ``actions``; a plain view has handler methods.
-        methods = getattr(match.func, "actions", None) or vars(match.func.view_class)
+        # A plain (async) function view, the signaling pull/send: POST answers at once.
+        view_class = getattr(match.func, "view_class", None)
+        methods = getattr(match.func, "actions", None) or (vars(view_class) if view_class else {"post": None})
         method = next(m for m in ("get", "put", "post", "delete") if m in methods)
         response = client.ocs(method.upper(), path)
         assert response.resolver_match.url_name == name, (feature, path)

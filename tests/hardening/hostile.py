@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 V4 = "/ocs/v2.php/apps/spreed/api/v4"
+V3 = "/ocs/v2.php/apps/spreed/api/v3"
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ ENDPOINTS = [
     Endpoint("owner", "POST", f"{V4}/call/{{group}}/dialout/{{phone}}"),
     Endpoint("owner", "GET", f"{V4}/call/{{group}}/notification-state"),
     Endpoint("owner", "GET", f"{V4}/call/{{group}}/download", {"format": "str"}),
+    Endpoint("owner", "GET", f"{V3}/signaling/settings", {"token": "str"}, ("token",)),
+    Endpoint("owner", "POST", f"{V3}/signaling/{{group}}", {"messages": "str"}),
+    Endpoint("member", "GET", f"{V3}/signaling/{{group}}"),
     Endpoint("owner", "GET", f"{V4}/no/such/endpoint", {"x": "str"}),
 ]
 

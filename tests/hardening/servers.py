@@ -1,6 +1,7 @@
 """Real server processes for the hardening tests: gunicorn on the test database.
 
-``GunicornServer`` starts ``project.wsgi`` (behind the request-head guard) on a free port,
+``GunicornServer`` starts ``project.wsgi`` (or, with ``asgi=True``, ``project.asgi`` in
+uvicorn workers), behind the request-head guard, on a free port,
 with ``DEBUG=0`` and the database of the running test (PostgreSQL: the servers and the test
 share it), and stops it (process group) when done. Extra environment (``TALK_THROTTLES``,
 ``CACHE_URL``) configures it.
@@ -45,7 +46,7 @@ def test_database_url() -> str:
 
 
 class GunicornServer:
-    def __init__(self, *, workers=2, threads=4, env=None):
+    def __init__(self, *, workers=2, threads=4, env=None, asgi=False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -62,7 +63,7 @@ class GunicornServer:
             sys.executable,
             "-m",
             "gunicorn",
-            "project.wsgi:application",
+            "project.asgi:application" if asgi else "project.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -70,7 +71,7 @@ class GunicornServer:
             "--threads",
             str(threads),
             "--worker-class",
-            "gthread",
+            "uvicorn_worker.UvicornWorker" if asgi else "gthread",
             "--graceful-timeout",
             "2",
             "--timeout",

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from talk_calls import throttling
 from talk_calls.constants import InCallFlag
-from talk_calls.exceptions import TooManyRequests
+from talk_calls.exceptions import ThrottleExceeded
 from talk_calls.models import Session
 
 from ..factories import PASSWORD, AttendeeFactory, PhoneAttendeeFactory, RoomFactory, UserFactory
@@ -174,7 +174,7 @@ def test_password_hashes_are_bounded_per_process():
     holder.start()
     try:
         assert entered.wait(5)
-        with pytest.raises(TooManyRequests):
+        with pytest.raises(ThrottleExceeded):
             with throttling.password_hash_slot():
                 pass
         # Over HTTP: a fresh Basic check that finds no slot answers 429, with no hash run.

@@ -83,6 +83,8 @@ def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -
             Room.objects.filter(pk=room.pk).update(read_only=state)
             room.read_only = state
             touch_room(room)
+            # Clients show read-only rooms differently: tell every session of the room.
+            participants_changed(room, room_session_ids(room))
         if state == ReadOnly.READ_ONLY:
             end_call_for_everyone(room, attendee=attendee)
 
