@@ -29,6 +29,9 @@ from .exceptions import InvalidParameter
 
 #: No Talk parameter is longer; the getters apply the tighter per-parameter limits.
 MAX_STRING_LENGTH = 65536
+#: Parameters that carry a whole JSON document as a string, bounded by the body limit
+#: instead: internal signaling's ``messages`` (its decoded strings pass ``check_values``).
+DOCUMENT_PARAMETERS = frozenset({"messages"})
 #: Deepest JSON nesting accepted: Talk bodies nest two levels (``participants.users``).
 MAX_JSON_DEPTH = 32
 #: Most strings, numbers and containers a body or query may hold.
@@ -119,7 +122,7 @@ def check_values(values: dict) -> None:
         if depth > MAX_JSON_DEPTH:
             raise InvalidParameter(name or "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, str):
-            _check_string(name or "body", value)
+            _check_string(name or "body", value, long=depth == 1 and name in DOCUMENT_PARAMETERS)
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 if isinstance(key, str):
@@ -130,8 +133,8 @@ def check_values(values: dict) -> None:
                 stack.append((name or "body", item, depth + 1))
 
 
-def _check_string(name: str, value: str) -> None:
-    if len(value) > MAX_STRING_LENGTH:
+def _check_string(name: str, value: str, *, long: bool = False) -> None:
+    if not long and len(value) > MAX_STRING_LENGTH:
         raise InvalidParameter(name, f"{name} is longer than {MAX_STRING_LENGTH} characters")
     match = _BAD_CHARACTERS.search(value)
     if match is not None:

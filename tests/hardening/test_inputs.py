@@ -121,3 +121,27 @@ def test_nul_in_a_query_parameter_answers_400(user):
     AttendeeFactory(room=room, user=user, moderator=True)
     response = OCSClient(user).get(room_url(room.token) + "?includeStatus=%00")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        '[{"ev": "message", "fn": "a\\ud800b", "sessionId": "x"}]',
+        '[{"ev": "message", "fn": "a\\u0000b", "sessionId": "x"}]',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["surrogate", "nul", "deep"],
+)
+def test_signaling_messages_pass_the_same_string_check_once_decoded(room, messages):
+    """``messages`` is a JSON document inside a string: decoded, it is held to the same rules."""
+    attendee = AttendeeFactory(room=room)
+    client = OCSClient(attendee.user)
+    assert client.join_room(room.token).status_code == 200
+    response = client.generic(
+        "POST",
+        f"/ocs/v2.php/apps/spreed/api/v3/signaling/{room.token}",
+        json.dumps({"messages": messages}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert ocs_data(response)["error"] == "messages"
