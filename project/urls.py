@@ -1,4 +1,5 @@
-"""Demo site URLs: the admin, Django's login/logout views and the Talk API at the site root."""
+"""Demo site URLs: the admin, Django's login/logout views, the API description under ``api/``
+and the Talk API at the site root."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -16,6 +17,8 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", views.landing, name="landing"),
+    # The API description (OpenAPI 3) and its docs page, offline.
+    path("api/", include("talk_calls.docs_urls")),
     # The app's optional call page: a browser client of the Talk API served above.
     path("call/", include("talk_calls.call_urls")),
     path("", include("talk_calls.urls")),

@@ -31,6 +31,8 @@ def landing(request):
         "rooms_admin_url": reverse("admin:talk_calls_room_changelist"),
         "live_url": reverse("admin:talk_calls_room_live"),
         "capabilities_url": "/ocs/v2.php/cloud/capabilities",
+        "api_docs_url": reverse("talk_calls_docs:docs"),
+        "openapi_url": reverse("talk_calls_docs:schema"),
         "call_rooms_url": reverse("talk_calls_call:rooms"),
     }
     return render(request, "project/landing.html", context)

@@ -267,6 +267,28 @@ def can_start_call(participant: Participant) -> bool:
     return _in_start_calls_groups(participant) and policy(participant)
 
 
+#: Why a policy of ``START_CALLS`` refuses a participant (``start_call_refusal``).
+START_CALLS_REFUSALS = {
+    StartCalls.USERS: "Only logged-in users can start a call on this server",
+    StartCalls.MODERATORS: "Only moderators can start a call on this server",
+    StartCalls.DISABLED: "Calls are disabled on this server",
+}
+
+
+def start_call_refusal(participant: Participant) -> str:
+    """Return why ``participant`` may not start a call (the 403 message; see ``can_start_call``)."""
+    if participant.room.type == RoomType.NOTE_TO_SELF:
+        return "Calls cannot be started in a note to self"
+    policy = START_CALLS_POLICIES.get(app_settings.START_CALLS)
+    if policy is None:
+        return START_CALLS_REFUSALS[StartCalls.DISABLED]
+    if not participant.has_permission(Permission.CALL_START):
+        return "Your permissions in this conversation do not allow starting a call"
+    if not _in_start_calls_groups(participant):
+        return "Only members of the groups allowed to start calls can start a call"
+    return START_CALLS_REFUSALS.get(app_settings.START_CALLS, "You may not start a call in this conversation")
+
+
 def find_room(token: str, actor: Actor) -> Room:
     """Return the room ``token`` if ``actor`` may see it: public rooms, own rooms, listable rooms."""
     room = Room.objects.filter(token=token).first()
@@ -324,7 +346,7 @@ def find_attendee(room: Room, attendee_id: int, error: str | None = None) -> Att
     """Return the attendee ``attendee_id`` of ``room``; raise ``NotFound(error)`` when there is none."""
     attendee = Attendee.objects.select_related("user").filter(pk=attendee_id, room=room).first()
     if attendee is None:
-        raise NotFound(error)
+        raise NotFound(error, "No attendee with this id in this conversation")
     return attendee
 
 

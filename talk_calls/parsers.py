@@ -45,16 +45,17 @@ _BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Return whether the JSON text ``raw`` nests deeper than ``limit`` (unbalanced text counts
-    as too deep). Runs in C-speed passes, without parsing: strings are blanked, then the
-    innermost ``[]``/``{}`` pairs are removed ``limit`` times; anything left is deeper."""
+    """Return whether the JSON text ``raw`` nests deeper than ``limit``. Runs in C-speed
+    passes, without parsing: strings are blanked, then the innermost ``[]``/``{}`` pairs are
+    removed ``limit`` times; anything left is deeper. Unbalanced text is left to the parser
+    (which refuses it; a ``RecursionError`` on it is caught as a parse error)."""
     brackets = _JSON_STRING.sub(b"", raw).translate(None, bytes(set(range(256)) - set(b"[]{}")))
     for _ in range(limit):
         if not brackets:
             return False
         shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
         if shorter == brackets:
-            return True  # unbalanced: not JSON the parser would accept either
+            return False  # unbalanced: the parser refuses it, with its own message
         brackets = shorter
     return bool(brackets)
 
@@ -107,35 +108,36 @@ class FieldsOnlyMultiPartParser(MultiPartParser):
 PARSER_CLASSES = [BoundedJSONParser, FormParser, FieldsOnlyMultiPartParser]
 
 
-def check_values(values: dict) -> None:
+def check_values(values: dict, *, error: str = "body") -> None:
     """Raise ``InvalidParameter`` unless every string in ``values`` (keys, values, list items,
     at any depth) is UTF-8 text without NUL within ``MAX_STRING_LENGTH``, the nesting stays
-    within ``MAX_JSON_DEPTH`` and there are at most ``MAX_VALUES`` values. The error names the
-    top-level parameter (``body`` for a bad top-level key). Iterative: no recursion to exhaust."""
+    within ``MAX_JSON_DEPTH`` and there are at most ``MAX_VALUES`` values. The answer is 400
+    ``{"error": error}`` (``body``: the key every endpoint's description lists for a refused
+    request) and ``meta.message`` names the parameter. Iterative: no recursion to exhaust."""
     stack: list[tuple[str | None, object, int]] = [(None, values, 0)]
     seen = 0
     while stack:
         name, value, depth = stack.pop()
         seen += 1
         if seen > MAX_VALUES:
-            raise InvalidParameter("body", f"more than {MAX_VALUES} values")
+            raise InvalidParameter(error, f"more than {MAX_VALUES} values")
         if depth > MAX_JSON_DEPTH:
-            raise InvalidParameter(name or "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
+            raise InvalidParameter(error, f"{name or 'the body'} is nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, str):
-            _check_string(name or "body", value, long=depth == 1 and name in DOCUMENT_PARAMETERS)
+            _check_string(name or "body", value, error, long=depth == 1 and name in DOCUMENT_PARAMETERS)
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 if isinstance(key, str):
-                    _check_string(name or "body", key)
+                    _check_string(name or "body", key, error)
                 stack.append((name if name is not None else str(key), item, depth + 1))
         elif isinstance(value, (list, tuple)):
             for item in value:
                 stack.append((name or "body", item, depth + 1))
 
 
-def _check_string(name: str, value: str, *, long: bool = False) -> None:
+def _check_string(name: str, value: str, error: str, *, long: bool = False) -> None:
     if not long and len(value) > MAX_STRING_LENGTH:
-        raise InvalidParameter(name, f"{name} is longer than {MAX_STRING_LENGTH} characters")
+        raise InvalidParameter(error, f"{name} is longer than {MAX_STRING_LENGTH} characters")
     match = _BAD_CHARACTERS.search(value)
     if match is not None:
         what = (
@@ -143,7 +145,7 @@ def _check_string(name: str, value: str, *, long: bool = False) -> None:
             if "\ud800" <= match.group() <= "\udfff"
             else "control characters"
         )
-        raise InvalidParameter(name, f"{name} must not contain {what}")
+        raise InvalidParameter(error, f"{name} must not contain {what}")
 
 
 _TRUE = ("true", "1")

@@ -15,16 +15,17 @@ place of ``CanStartCall`` where call-api.md asks for a moderator (ring), so the 
 
 from rest_framework.permissions import BasePermission
 
-from .access import is_held_in_lobby
+from .access import START_CALLS_REFUSALS, is_held_in_lobby
 from .conf import app_settings
 from .constants import ParticipantType, Permission, StartCalls
 from .exceptions import (
     CheckForbidden,
     ForbiddenError,
     LobbyActive,
+    NoTalkSession,
     NotAModerator,
-    NotFound,
     NotLoggedIn,
+    OCSError,
     ParticipantNotFound,
     ReadOnlyRoom,
 )
@@ -35,9 +36,14 @@ def _is_logged_in(request) -> bool:
 
 
 class OCSPermission(BasePermission):
-    """Base: a rule and the OCS error (``exception_class``) its refusal answers."""
+    """Base: a rule and the OCS error (``exception_class``) its refusal answers.
 
-    exception_class: type[Exception] = CheckForbidden
+    ``message`` (DRF's name) is the ``meta.message`` of a refusal; None keeps the
+    exception class's ``default_detail``.
+    """
+
+    exception_class: type[OCSError] = CheckForbidden
+    message: str | None = None
 
 
 class IsLoggedIn(OCSPermission):
@@ -53,6 +59,7 @@ class CallsEnabled(OCSPermission):
     """Pass unless ``START_CALLS`` is 3 (calls disabled): 403 ``[]``, even for unknown rooms."""
 
     exception_class = CheckForbidden
+    message = START_CALLS_REFUSALS[StartCalls.DISABLED]
 
     def has_permission(self, request, view):
         return app_settings.START_CALLS != StartCalls.DISABLED
@@ -89,6 +96,7 @@ class CanStartCall(OCSPermission):
     """Pass participants whose effective permissions contain CALL_START; else 403 ``[]``."""
 
     exception_class = CheckForbidden
+    message = "Your permissions in this conversation do not allow starting calls"
 
     def has_permission(self, request, view):
         return view.participant.has_permission(Permission.CALL_START)
@@ -103,6 +111,12 @@ class IsModerator(OCSPermission):
         return view.participant.is_moderator
 
 
+class CanRing(IsModerator):
+    """``IsModerator`` for ringing (call-api.md: 403 when the caller is not a moderator)."""
+
+    message = "Only moderators can ring attendees"
+
+
 class IsUserAttendee(OCSPermission):
     """Pass attendees that are users (not guests, not guest moderators); else 404 ``[]``.
 
@@ -110,6 +124,7 @@ class IsUserAttendee(OCSPermission):
     """
 
     exception_class = ParticipantNotFound
+    message = "Only users who are participants can do this, not guests"
 
     def has_permission(self, request, view):
         participant = view.participant
@@ -123,6 +138,7 @@ class IsNotPlainGuest(OCSPermission):
     """Pass every participant but plain guests (type 4): 403 ``null`` (participant list)."""
 
     exception_class = ForbiddenError
+    message = "Guests cannot list the participants of this conversation"
 
     def has_permission(self, request, view):
         return view.participant.attendee.participant_type != ParticipantType.GUEST
@@ -132,6 +148,7 @@ class IsGuestParticipant(OCSPermission):
     """Pass guests and guest moderators; users get 403 ``null`` (guest name endpoint)."""
 
     exception_class = ForbiddenError
+    message = "Only guests set their name here; users have the name of their account"
 
     def has_permission(self, request, view):
         return view.participant.is_guest
@@ -140,16 +157,20 @@ class IsGuestParticipant(OCSPermission):
 class HasTalkSession(OCSPermission):
     """Pass participants whose own Talk session was found; else 404 ``null``."""
 
-    exception_class = NotFound
+    exception_class = NoTalkSession
 
     def has_permission(self, request, view):
-        return view.participant.session is not None
+        if view.participant.session is not None:
+            return True
+        self.message = NoTalkSession(view.kwargs["token"]).message()
+        return False
 
 
 class IsUserOr403(OCSPermission):
     """Pass logged-in users; anonymous callers get 403 ``data: null`` (notification-state, reference 3.8)."""
 
     exception_class = ForbiddenError
+    message = "Only logged-in users have call notifications"
 
     def has_permission(self, request, view):
         return _is_logged_in(request)

@@ -277,6 +277,11 @@ NOTIFICATION_STATE_STATUS = {
     NotificationStateCase.ROOM_NOT_FOUND: 404,
     NotificationStateCase.PARTICIPANT_JOINED: 404,
 }
+#: ``meta.message`` of the 404 answers: why the phone stops ringing.
+NOTIFICATION_STATE_MESSAGE = {
+    NotificationStateCase.ROOM_NOT_FOUND: "Conversation not found, or you are not a participant of it: stop ringing",
+    NotificationStateCase.PARTICIPANT_JOINED: "You joined this call: stop ringing",
+}
 
 
 def conflict_payload(session) -> dict:
@@ -379,7 +384,7 @@ OBJECT_TYPES = (
 def _choice(params, name, values, error) -> int:
     value = params.integer(name, default=0, error=error)
     if value not in values:
-        raise BadRequest(error)
+        raise BadRequest(error, f"{name} must be one of {', '.join(str(int(v)) for v in values)}")
     return value
 
 
@@ -391,7 +396,7 @@ UNSUPPORTED_INVITATIONS = ("teams", "emails", "federated_users", "phones")
 def _string_list(participants: dict, key: str) -> list[str]:
     values = participants.get(key) or []
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise BadRequest("invite")
+        raise BadRequest("invite", f"participants.{key} must be a list of strings")
     return values
 
 
@@ -405,7 +410,7 @@ def _invites(params) -> tuple[dict, str]:
     source = params.string("source", max_length=SHORT_FIELD_MAX_LENGTH, error="source")
     participants = params.raw("participants") or {}
     if not isinstance(participants, dict):
-        raise BadRequest("invite")
+        raise BadRequest("invite", "participants must be an object of lists of strings")
     invitations = {key: _string_list(participants, key) for key in ("users", "groups", *UNSUPPORTED_INVITATIONS)}
     if invite:
         kind = "teams" if source == "circles" else "groups"
@@ -423,25 +428,28 @@ def validate_room_creation(params, room_type: int) -> dict:
     ``invite`` for a ``participants`` value that is not lists of strings.
     """
     if room_type not in GROUP_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "roomType must be 1 (one-to-one), 2 (group) or 3 (public)")
     invitations, legacy_invite = _invites(params)
     name = params.string("roomName", max_length=ROOM_NAME_MAX_LENGTH * 4, error="name")
     if name == "":  # the reference's legacy fallback: the invited group's name, else "---"
         name = (legacy_invite or "---").lstrip()[:64].rstrip()
     name = name.strip()
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
-        raise BadRequest("name")
+        raise BadRequest("name", f"roomName must have 1 to {ROOM_NAME_MAX_LENGTH} characters")
     object_type = params.string("objectType", max_length=SHORT_FIELD_MAX_LENGTH, error="object-type")
     if object_type not in OBJECT_TYPES:
-        raise BadRequest("object-type")
+        raise BadRequest("object-type", f"objectType must be one of {', '.join(repr(t) for t in OBJECT_TYPES)}")
     password = params.string("password", max_length=PASSWORD_MAX_LENGTH, error="password")
     if password and room_type != RoomType.PUBLIC:
-        raise BadRequest("password")
+        raise BadRequest("password", "Only public conversations can have a password")
     if _choice(params, "sipEnabled", SIPState.values, "sip-enabled") != SIPState.DISABLED:
-        raise BadRequest("sip-enabled")  # no SIP bridge is configured in this app
+        # No SIP bridge is configured in this app.
+        raise BadRequest("sip-enabled", "SIP is not configured on this server: sipEnabled must be 0")
     consent = _choice(params, "recordingConsent", ROOM_RECORDING_CONSENT_VALUES, "recording-consent")
     if consent and not app_settings.RECORDING_CONSENT:
-        raise BadRequest("recording-consent")
+        raise BadRequest(
+            "recording-consent", "Recording consent is not enabled on this server (RECORDING_CONSENT is 0)"
+        )
     timer = params.integer("lobbyTimer", default=0, minimum=0, maximum=LOBBY_TIMER_MAX, error="lobby-timer")
     return {
         "room_type": room_type,

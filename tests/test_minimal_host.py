@@ -16,7 +16,12 @@ def test_minimal_host_migrates_checks_and_serves_joins(settings_module):
         "call": 200,
         "user": 200,
         "capabilities": 200,
+        "openapi": 200,
+        "docs": 200,
     }
+    # The API description and its page work without drf-spectacular in INSTALLED_APPS or any setting.
+    assert "/ocs/v2.php/apps/spreed/api/v4/call/{token}" in answers["openapi"]["body"]["paths"]
+    assert 'src="/api/docs/redoc.standalone.js"' in answers["docs"]["body"]
     joined = answers["join"]["body"]["ocs"]["data"]
     assert len(joined["sessionId"]) == SESSION_ID_LENGTH
     assert joined["actorType"] == ActorType.USERS and joined["actorId"] == "host-user@example.com"

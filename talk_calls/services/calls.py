@@ -19,7 +19,7 @@ from django.db.models import Case, Exists, Expression, F, Q, Value, When
 from django.utils import timezone
 
 from .. import signals
-from ..access import Actor, Participant
+from ..access import Actor, Participant, start_call_refusal
 from ..conf import app_settings
 from ..constants import (
     DEFAULT_JOIN_FLAGS,
@@ -35,7 +35,14 @@ from ..constants import (
     RoomType,
 )
 from ..constants import RecordingConsent as ConsentSetting
-from ..exceptions import BadRequest, CheckForbidden, NotFound
+from ..exceptions import (
+    FLAGS_WITHOUT_IN_CALL,
+    NOT_IN_CALL,
+    BadRequest,
+    CheckForbidden,
+    InvalidParameter,
+    NoTalkSession,
+)
 from ..models import (
     Attendee,
     CallEvent,
@@ -205,11 +212,11 @@ class _Join:
 
 def _check_join(participant: Participant, session: Session, requested: int) -> _Join:
     """Lock the room and check the join: ``BadRequest("type")`` for rooms without calls,
-    ``NotFound()`` for a session that ended meanwhile, ``CheckForbidden`` (data []) when the
+    ``NoTalkSession`` for a session that ended meanwhile, ``CheckForbidden`` (data []) when the
     join would start a call the participant may not start (reference section 3.9)."""
     room = lock_room(participant.room)
     if room.type in NO_CALL_ROOM_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "This conversation has no calls (a former one-to-one, a changelog or a note to self)")
     now = timezone.now()
     # One read once the lock is held (a statement that waited for the lock still reads
     # other rows as they were when it started): the session's flags, whether others are
@@ -226,7 +233,7 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
         .first()
     )
     if state is None:  # the session ended while this request waited for the lock
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     session.in_call, others_in_call, ringing = state
     join = _Join(
         participant=participant,
@@ -242,7 +249,7 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
         ringing=ringing,
     )
     if join.first_in and not participant.can_start_call():
-        raise CheckForbidden()
+        raise CheckForbidden(start_call_refusal(participant))
     return join
 
 
@@ -334,7 +341,7 @@ def join_call(
     start or join, announce.
 
     In the reference's order: raise ``BadRequest("consent")`` when recording consent is
-    required and not given; re-add a one-to-one partner who left; raise ``NotFound()``
+    required and not given; re-add a one-to-one partner who left; raise ``NoTalkSession``
     (data null) when the caller has no Talk session; then lock the room and check
     (``_check_join``). Store one RecordingConsent row per consenting join (while consent
     is configured). Record ``call_started`` (the request that sets ``active_since``; it
@@ -346,11 +353,11 @@ def join_call(
     """
     room = participant.room
     if not recording_consent and recording_consent_required(room):
-        raise BadRequest("consent")
+        raise BadRequest("consent", "Recording consent is required to join this call: send recordingConsent=true")
     readd_one_to_one_partners(room)
     session = participant.session
     if session is None:
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     requested = int(DEFAULT_JOIN_FLAGS if flags is None else flags)
     with transaction.atomic():
         join = _check_join(participant, session, requested)
@@ -438,26 +445,26 @@ def ping_call(token: str, actor: Actor, *, flags: int) -> bool:
 def update_call_flags(participant: Participant, *, flags: int) -> None:
     """Change the flags of a session that is in the call (reference section 3.3).
 
-    Raise ``NotFound()`` (data null) when the caller has no Talk session, ``BadRequest()``
-    (data null) when the session is not in the call or ``flags`` lack IN_CALL. The update
-    is conditional on the session still being in the call, so a racing leave or
-    end-for-everyone is never undone. The room's ``call_flag`` takes the requested flags
-    with a database-side OR while the call runs, room row first (the lock order), so it
-    covers every in-call session (the reference leaves it, a FIXME there); flags the room
-    already covers cost no room write. Sends ``participant_flags_changed`` and
-    ``participants_changed`` on commit when the flags changed; a call that changes nothing
-    but ``last_ping`` sends no signal (as ``ping_call``).
+    Raise ``NoTalkSession`` (404 null) when the caller has no Talk session,
+    ``InvalidParameter("flags")`` when ``flags`` lack IN_CALL, ``BadRequest()`` (data null)
+    when the session is not in the call. The update is conditional on the session still
+    being in the call, so a racing leave or end-for-everyone is never undone. The room's
+    ``call_flag`` takes the requested flags with a database-side OR while the call runs,
+    room row first (the lock order), so it covers every in-call session (the reference
+    leaves it, a FIXME there); flags the room already covers cost no room write. Sends
+    ``participant_flags_changed`` and ``participants_changed`` on commit when the flags
+    changed; a call that changes nothing but ``last_ping`` sends no signal (as ``ping_call``).
     """
     session = participant.session
     if session is None:
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     if not flags & InCallFlag.IN_CALL:
-        raise BadRequest()
+        raise InvalidParameter("flags", FLAGS_WITHOUT_IN_CALL)
     masked = mask_flags(flags, participant)
     with transaction.atomic():
         old_flags = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
         if old_flags is None or not old_flags & InCallFlag.IN_CALL:
-            raise BadRequest()
+            raise BadRequest(None, NOT_IN_CALL)
         room = participant.room
         if flags & ~room.call_flag:
             # Room row before session row (the lock order); a PUT whose flags the room
@@ -466,7 +473,7 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
                 call_flag=F("call_flag").bitor(flags)
             ).update(call_flag=F("call_flag").bitor(flags))
         if not _set_session_flags(session, masked, only_if_in_call=True):
-            raise BadRequest()
+            raise BadRequest(None, NOT_IN_CALL)
         if old_flags == masked:
             return
         send_on_commit(
@@ -487,10 +494,10 @@ def leave_call(participant: Participant, *, end_for_all: bool = False) -> None:
     the call for everyone (one bulk update, one ``call_ended_everyone``); a loser, or a
     non-moderator, leaves normally: ``call_left``, then ``call_ended``/``call_missed`` when
     no fresh session remains. A leave from a session not in the call still closes a call
-    nobody fresh is in. Raise ``NotFound()`` (data null) when the caller has no Talk session.
+    nobody fresh is in. Raise ``NoTalkSession`` (404 null) when the caller has no Talk session.
     """
     if participant.session is None:
-        raise NotFound()
+        raise NoTalkSession(participant.room.token)
     with transaction.atomic():
         room = lock_room(participant.room)
         if (

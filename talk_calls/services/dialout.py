@@ -18,7 +18,7 @@ from .. import throttling
 from ..access import Participant
 from ..conf import app_settings
 from ..constants import ActorType, DialOutState
-from ..exceptions import BadRequest, NotFound, NotImplementedError_
+from ..exceptions import NO_CALL, NOT_IN_CALL, BadRequest, NotFound, NotImplementedError_
 from ..models import Attendee, Session
 from ..sip import DialOutError, DialOutRequest, get_dialout_backend
 from .locking import lock_room
@@ -48,23 +48,23 @@ def dial_out(participant: Participant, attendee_id: int) -> str:
     with transaction.atomic():
         room = lock_room(participant.room)
         if not room.call_flag or room.active_since is None:
-            raise BadRequest()
+            raise BadRequest(None, NO_CALL)
         session = participant.session
         in_call = None
         if session is not None:
             in_call = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
         if not in_call:
-            raise BadRequest()
+            raise BadRequest(None, NOT_IN_CALL)
         target = Attendee.objects.filter(pk=attendee_id, room=room, actor_type=ActorType.PHONES).first()
         if target is None:
-            raise NotFound()
+            raise NotFound(None, "No phone attendee with this id in this conversation")
         backend = get_dialout_backend()
         if backend is None:
-            raise NotImplementedError_("sip", message="SIP dial-out is not configured")
+            raise NotImplementedError_("sip", "SIP dial-out is not configured on this server")
         throttling.count("dialout_attendee", participant.attendee.pk)
         throttling.count("dialout_room", room.pk)
         if not _claim(target, timezone.now()):
-            raise BadRequest("dialing", message="This number is being dialed already")
+            raise BadRequest("dialing", "This number is being dialed already; wait for the outcome")
     caller = participant.attendee
     request = DialOutRequest(
         room_token=room.token,
@@ -77,7 +77,10 @@ def dial_out(participant: Participant, attendee_id: int) -> str:
         call_id = backend.dial_out(request)
     except DialOutError as exc:
         Attendee.objects.filter(pk=target.pk).update(dialout_started_at=None, dialout_state=DialOutState.FAILED)
-        raise NotImplementedError_(exc.code or "dialout", message=exc.message or str(exc))
+        message = exc.message or str(exc)
+        raise NotImplementedError_(
+            exc.code or "dialout", f"The SIP bridge refused the call: {message}", data_message=message
+        )
     Attendee.objects.filter(pk=target.pk).update(call_id=str(call_id)[:255])
     return call_id
 

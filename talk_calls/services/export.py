@@ -30,14 +30,14 @@ def participants_csv(room: Room, *, now=None) -> tuple[str, str]:
     Raise ``DownloadRefused`` (400 ``[]``) when no call runs or nobody joined it yet.
     """
     if room.active_since is None:
-        raise DownloadRefused()
+        raise DownloadRefused("There is no call in this conversation to download the participants of")
     attendees = list(
         Attendee.objects.filter(room=room, last_joined_call__gte=room.active_since)
         .select_related("user")
         .order_by("id")
     )
     if not attendees:
-        raise DownloadRefused()
+        raise DownloadRefused("Nobody has joined the call yet")
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\r\n")  # RFC 4180; quotes cells holding \r or \n on every Python
     writer.writerow(["name", "email", "type", "identifier"])

@@ -21,7 +21,7 @@ def lock_room(room: Room) -> Room:
     try:
         room.refresh_from_db(from_queryset=Room.objects.select_for_update())
     except Room.DoesNotExist:
-        raise RoomNotFound() from None
+        raise RoomNotFound("This conversation was deleted") from None
     store_expired_lobby(room)
     return room
 
@@ -39,5 +39,5 @@ def lock_attendee(attendee: Attendee, error: str | None = None) -> Attendee:
     """Return ``attendee`` re-read under its row lock (room lock held); ``NotFound(error)`` when it was removed."""
     locked = Attendee.objects.select_for_update().filter(pk=attendee.pk).first()
     if locked is None:
-        raise NotFound(error)
+        raise NotFound(error, "This attendee is no longer in the conversation")
     return locked

@@ -24,7 +24,7 @@ from ..constants import (
     NotificationStateCase,
     Permission,
 )
-from ..exceptions import BadRequest, NotFound
+from ..exceptions import NO_CALL, NOT_IN_CALL, BadRequest, NotFound
 from ..models import Attendee, CallNotification, Room, Session
 from .events import send_on_commit
 from .locking import lock_room
@@ -98,20 +98,20 @@ def ring_attendee(participant: Participant, attendee_id: int, *, now=None) -> Ca
     with transaction.atomic():
         room = lock_room(participant.room)
         if not room.call_flag or room.active_since is None:
-            raise BadRequest("in-call")
+            raise BadRequest("in-call", NO_CALL)
         session = participant.session
         in_call = None
         if session is not None:
             in_call = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
         if not in_call:
-            raise BadRequest("in-call")
+            raise BadRequest("in-call", NOT_IN_CALL)
         target = Attendee.objects.filter(pk=attendee_id, room=room).select_related("user").first()
         if target is None:
-            raise NotFound()
+            raise NotFound(None, "No attendee with this id in this conversation")
         if target.actor_type != ActorType.USERS:
-            raise BadRequest("actor-type")
+            raise BadRequest("actor-type", "Only users can be rung, not guests, groups or phone numbers")
         if Session.objects.fresh_in_call(room, now).filter(attendee=target).exists():
-            raise BadRequest("in-call")
+            raise BadRequest("in-call", "This attendee is already in the call")
         caller = participant.attendee
         mark_processed(room, target, now=now)
         notification = ringing_row(room, target, caller, now)

@@ -31,6 +31,10 @@ from .calls import disconnect, end_call_if_empty
 from .events import participants_changed
 from .locking import lock_room
 
+#: 404 of a join: the same words whether the room is missing or closed to the caller.
+CANNOT_JOIN = "Conversation not found, or you may not join it"
+WRONG_PASSWORD = "Wrong password for this conversation"
+
 
 def new_session_id() -> str:
     """Return 255 random characters of the URL-safe alphabet."""
@@ -116,7 +120,7 @@ def _check_password(room: Room, actor: Actor, *, password: str, previous: Sessio
             return False
     else:
         if room.type != RoomType.PUBLIC:
-            raise NotFound()
+            raise NotFound(None, CANNOT_JOIN)
         if previous is not None or not room.has_password:
             return False
     # Guessing is throttled per client address and per room, before the hasher runs.
@@ -127,7 +131,7 @@ def _check_password(room: Room, actor: Actor, *, password: str, previous: Sessio
     if not correct:
         throttling.hit("room_password_address", actor.address)
         throttling.hit("room_password_room", room.pk)
-        raise ForbiddenError("password")
+        raise ForbiddenError("password", WRONG_PASSWORD)
     return True
 
 
@@ -139,13 +143,13 @@ def _user_attendee(room: Room, actor: Actor, *, verified: bool) -> Attendee:
     listable = _listable_to(room, actor)
     if not listable and room.has_password and not verified:
         # The attendee was removed after the password check was skipped for it.
-        raise ForbiddenError("password")
+        raise ForbiddenError("password", WRONG_PASSWORD)
     if listable:
         participant_type = ParticipantType.USER
     elif room.type == RoomType.PUBLIC:
         participant_type = ParticipantType.USER_SELF_JOINED
     else:
-        raise NotFound()
+        raise NotFound(None, CANNOT_JOIN)
     user = actor.user
     attendee, _ = Attendee.objects.get_or_create(
         room=room,
@@ -170,7 +174,7 @@ def _check_guest_cap(room: Room) -> None:
         room=room, attendee__actor_type=ActorType.GUESTS, last_ping__gte=kill_cutoff()
     ).count()
     if live >= cap:
-        raise ForbiddenError("guests", message="This conversation has no room for more guests")
+        raise ForbiddenError("guests", "This conversation has no room for more guests")
 
 
 def _guest_attendee(room: Room, actor: Actor) -> tuple[Attendee, str]:
@@ -220,7 +224,7 @@ def join_room(
     try:
         room = find_room(token, actor)
     except RoomNotFound as exc:
-        raise NotFound() from exc
+        raise NotFound(None, CANNOT_JOIN) from exc
     if not actor.is_user:
         # Anonymous floods: every guest join counts, refused or not.
         throttling.count("guest_join_address", actor.address)
@@ -234,7 +238,7 @@ def join_room(
         try:
             room = lock_room(room)
         except RoomNotFound as exc:
-            raise NotFound() from exc
+            raise NotFound(None, "This conversation was deleted") from exc
         if previous is not None:
             remove_session(previous, attendee=previous.attendee, keep_attendee=True)
         if actor.is_user:

@@ -39,19 +39,19 @@ def parse_messages(raw) -> list:
     """Return the list of ``messages`` (a JSON string of a list, or a list); raise the limits' 4xx."""
     if isinstance(raw, str):
         if json_depth_exceeds(raw.encode("utf-8", "surrogatepass")):
-            raise BadRequest("messages")
+            raise BadRequest("messages", "messages nests too deep")
         try:
             raw = json.loads(raw)
         except (ValueError, RecursionError):
-            raise BadRequest("messages")
+            raise BadRequest("messages", "messages is not valid JSON")
     if not isinstance(raw, list):
-        raise BadRequest("messages")
+        raise BadRequest("messages", "messages must be a list")
     if len(raw) > MAX_MESSAGES_PER_REQUEST:
-        raise PayloadTooLarge("messages")
+        raise PayloadTooLarge("messages", f"At most {MAX_MESSAGES_PER_REQUEST} messages per request")
     for item in raw:
         if isinstance(item, dict) and isinstance(item.get("fn"), str) and len(item["fn"]) > MAX_MESSAGE_LENGTH:
-            raise PayloadTooLarge("message")
-    check_values({"messages": raw})
+            raise PayloadTooLarge("message", f"A message has more than {MAX_MESSAGE_LENGTH} characters")
+    check_values({"messages": raw}, error="messages")
     return raw
 
 
@@ -68,7 +68,9 @@ def check_rate(session_id: str, count: int, *, now: float | None = None) -> None
         cache.set(key, count, RATE_LIMIT_WINDOW * 2)
         sent = count
     if sent > RATE_LIMIT_MESSAGES:
-        raise TooManyRequests("rate")
+        raise TooManyRequests(
+            "rate", f"More than {RATE_LIMIT_MESSAGES} signaling messages in {RATE_LIMIT_WINDOW} seconds: slow down"
+        )
 
 
 def sdp_publishes(sdp: str) -> set[str]:

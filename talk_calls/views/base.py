@@ -22,6 +22,7 @@ from rest_framework.viewsets import ViewSetMixin
 from ..access import Actor, Participant, find_participant
 from ..authentication import BasicAuthentication, SessionAuthentication
 from ..exceptions import CSRFCheckFailed, InvalidParameter, ParticipantNotFound, RoomNotFound, ocs_exception_handler
+from ..openapi.schema import OCSAutoSchema
 from ..parsers import PARSER_CLASSES, Params
 from ..renderers import OCSJSONRenderer, OCSResponse, api_version
 from ..serializers import participant_room_payload
@@ -89,6 +90,9 @@ class OCSView(APIView):
     content_negotiation_class = JSONOnlyNegotiation
     throttle_classes: list = []
     versioning_class = None
+    #: The API description of the view (``openapi.schema``); a view without its own table
+    #: is described as "(not described)" and makes generation warn.
+    schema = OCSAutoSchema()
 
     def get_exception_handler(self):
         return ocs_exception_handler
@@ -107,7 +111,7 @@ class OCSView(APIView):
     def permission_denied(self, request, message=None, code=None, exception_class=None):
         """Raise the OCS error the refusing class names; DRF's own classes answer DRF's 401/403."""
         if exception_class is not None:
-            raise exception_class()
+            raise exception_class(detail=message) if message else exception_class()
         super().permission_denied(request, message=message, code=code)
 
     def get_authenticate_header(self, request):
@@ -127,7 +131,7 @@ class OCSView(APIView):
     def check_format(self, request) -> None:
         """Raise 400 ``format`` unless the requested OCS format is JSON (CONTRACT section 2)."""
         if request.query_params.get("format", "json").lower() not in ("json", ""):
-            raise InvalidParameter("format", "Only format=json is supported")
+            raise InvalidParameter("format", "Only format=json is supported: this server answers JSON only")
 
     def perform_authentication(self, request):
         # DRF runs this before the permission classes: CSRF and the body are checked
@@ -158,6 +162,7 @@ class OCSNotFoundView(OCSView):
     """Any ``/ocs/`` path that matches nothing: an OCS 404 in JSON, whatever the method."""
 
     authentication_classes: list = []
+    schema = OCSAutoSchema(exclude=True)
 
     def initial(self, request, *args, **kwargs):
         pass
@@ -167,7 +172,7 @@ class OCSNotFoundView(OCSView):
         return super().dispatch(request, *args, **kwargs)
 
     def _not_found(self, request, *args, **kwargs):
-        return OCSResponse([], 404)
+        return OCSResponse([], 404, message="This server has no endpoint at this path")
 
     get = post = put = patch = delete = options = _not_found
 

@@ -14,9 +14,12 @@ from django.utils.http import content_disposition_header
 
 from ..access import call_peers
 from ..constants import IN_CALL_FLAGS_MAX, InCallFlag
-from ..exceptions import DownloadRefused, InvalidParameter
+from ..exceptions import FLAGS_WITHOUT_IN_CALL, DownloadRefused, InvalidParameter
+from ..openapi.operations import CALL_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..permissions import (
     CallsEnabled,
+    CanRing,
     CanStartCall,
     IsModerator,
     IsParticipant,
@@ -25,7 +28,7 @@ from ..permissions import (
     ReadWriteConversation,
 )
 from ..renderers import OCSResponse
-from ..serializers import NOTIFICATION_STATE_STATUS, peers_payload
+from ..serializers import NOTIFICATION_STATE_MESSAGE, NOTIFICATION_STATE_STATUS, peers_payload
 from ..services import calls, dialout, export, notifications
 from .base import TokenViewSet
 
@@ -37,6 +40,8 @@ class CallViewSet(TokenViewSet):
     """GET lists peers; POST joins; PUT changes flags; DELETE leaves (or ends for everyone);
     ring, dial-out, notification state and the CSV download as further actions."""
 
+    schema = OCSAutoSchema(CALL_OPERATIONS, tag="call")
+
     permission_classes_by_action = {
         "list": [CallsEnabled, *IN_CALL_CHECKS],
         "join": [CallsEnabled, *IN_CALL_CHECKS],
@@ -45,7 +50,7 @@ class CallViewSet(TokenViewSet):
         # The lobby (412) before the moderator / start-call rule (reference 3.0 order: lobby,
         # then the permission): moderators always pass the lobby, so the other way round
         # 412 could never be answered.
-        "ring": [CallsEnabled, IsParticipant, ModeratorOrNoLobby, IsModerator],
+        "ring": [CallsEnabled, IsParticipant, ModeratorOrNoLobby, CanRing],
         "dial_out": [CallsEnabled, IsParticipant, ModeratorOrNoLobby, CanStartCall],
         "notification_state": [IsUserOr403],
         "download": [IsParticipant, IsModerator],
@@ -75,7 +80,7 @@ class CallViewSet(TokenViewSet):
     def join(self, request, token):
         flags = self._flags()
         if flags is not None and not flags & InCallFlag.IN_CALL:
-            raise InvalidParameter("flags", "flags must contain IN_CALL (1)")
+            raise InvalidParameter("flags", FLAGS_WITHOUT_IN_CALL)
         calls.join_call(
             self.participant,
             flags=flags,
@@ -91,6 +96,8 @@ class CallViewSet(TokenViewSet):
         flags = self._flags()
         if flags is None:
             raise InvalidParameter("flags", "flags is required")
+        if not flags & InCallFlag.IN_CALL:
+            raise InvalidParameter("flags", FLAGS_WITHOUT_IN_CALL)
         calls.update_call_flags(self.participant, flags=flags)
         return OCSResponse(None)
 
@@ -111,7 +118,7 @@ class CallViewSet(TokenViewSet):
     def notification_state(self, request, token):
         """Tell a ringing client to keep ringing (200), show a missed call (201) or stop (404)."""
         case = notifications.notification_state(token, request.user)
-        return OCSResponse(None, NOTIFICATION_STATE_STATUS[case])
+        return OCSResponse(None, NOTIFICATION_STATE_STATUS[case], message=NOTIFICATION_STATE_MESSAGE.get(case))
 
     def check_format(self, request) -> None:
         # ``format`` of the download names the file format (checked by the action), not the OCS format.
@@ -120,8 +127,11 @@ class CallViewSet(TokenViewSet):
 
     def download(self, request, token):
         """The participants of the running call as CSV (moderators; reference 3.12); errors 400 ``[]``."""
-        if request.query_params.get("format", "csv") != "csv":
-            raise DownloadRefused()
+        file_format = request.query_params.get("format", "csv")
+        if file_format != "csv":
+            raise DownloadRefused(
+                f"The participant list is only available as CSV (format=csv), not {file_format[:20]!r}"
+            )
         filename, content = export.participants_csv(self.participant.room)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -2,6 +2,8 @@
 
 from ..capabilities import SERVER_VERSION, spreed_capabilities
 from ..models import user_display_name, user_group_names
+from ..openapi.operations import CAPABILITIES_OPERATIONS, CURRENT_USER_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..permissions import IsLoggedIn
 from ..renderers import OCSResponse
 from .base import OCSView
@@ -9,6 +11,8 @@ from .base import OCSView
 
 class CapabilitiesView(OCSView):
     """``GET /ocs/v{1,2}.php/cloud/capabilities``: public, with ``spreed`` for every caller."""
+
+    schema = OCSAutoSchema(CAPABILITIES_OPERATIONS, tag="cloud", name="capabilities")
 
     def get(self, request):
         is_user = bool(request.user and request.user.is_authenticated)
@@ -25,6 +29,8 @@ class CapabilitiesView(OCSView):
 
 class CurrentUserView(OCSView):
     """``GET /ocs/v{1,2}.php/cloud/user``: the logged-in user (401 otherwise)."""
+
+    schema = OCSAutoSchema(CURRENT_USER_OPERATIONS, tag="cloud", name="current-user")
 
     permission_classes = [IsLoggedIn]
 

@@ -20,6 +20,8 @@ from ..constants import (
 )
 from ..exceptions import BadRequest, Conflict, SessionInCall
 from ..models import Attendee
+from ..openapi.operations import PARTICIPANT_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..permissions import (
     HasTalkSession,
     IsGuestParticipant,
@@ -40,6 +42,8 @@ MODERATOR_CHECKS = [IsParticipant, IsModerator]
 
 class ParticipantViewSet(TokenViewSet):
     """Who is in a conversation, and the changes a participant or a moderator makes to it."""
+
+    schema = OCSAutoSchema(PARTICIPANT_OPERATIONS, tag="participant")
 
     permission_classes_by_action = {
         "list": [IsParticipant, ModeratorOrNoLobby, IsNotPlainGuest],
@@ -121,7 +125,7 @@ class ParticipantViewSet(TokenViewSet):
 
     def set_all_permissions(self, request, token):
         """``attendees/permissions/all``: deprecated in the reference, always 400 ``null``."""
-        raise BadRequest()
+        raise BadRequest(None, "Setting all attendees' permissions is no longer supported: use permissions/default")
 
     def promote(self, request, token):
         rooms.promote_moderator(self.participant.room, self.target(None), caller=self.participant.attendee)

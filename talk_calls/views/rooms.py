@@ -20,6 +20,8 @@ from ..constants import (
     RoomType,
 )
 from ..exceptions import BadRequest, NotFound, PreconditionFailed, RoomNotFound
+from ..openapi.operations import ROOM_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..permissions import IsLoggedIn, IsModerator, IsParticipant, IsUserAttendee
 from ..renderers import OCSResponse
 from ..serializers import one_to_one_partners, participant_room_payload, room_payload, validate_room_creation
@@ -33,6 +35,9 @@ USER_MODERATOR_CHECKS = [IsLoggedIn, IsParticipant, IsModerator]
 LOGGED_IN_MODERATOR_CHECKS = [IsLoggedIn, IsParticipant, IsUserAttendee, IsModerator]
 
 
+SIP_NOT_CONFIGURED = "SIP is not configured on this server"
+
+
 def hash_header() -> dict:
     """Return the ``X-Nextcloud-Talk-Hash`` header that tells clients to reload capabilities."""
     return {"X-Nextcloud-Talk-Hash": config_hash()}
@@ -40,6 +45,8 @@ def hash_header() -> dict:
 
 class RoomViewSet(TokenViewSet):
     """List and create rooms; read, rename and delete one; change its settings."""
+
+    schema = OCSAutoSchema(ROOM_OPERATIONS, tag="room")
 
     permission_classes_by_action = {
         "list": [IsLoggedIn],
@@ -92,7 +99,7 @@ class RoomViewSet(TokenViewSet):
         try:
             room = find_room(token, self.actor)
         except RoomNotFound:
-            raise NotFound()
+            raise NotFound(None, "Conversation not found")
         return OCSResponse(room_payload(room, None), headers=hash_header())
 
     def rename(self, request, token):
@@ -108,7 +115,7 @@ class RoomViewSet(TokenViewSet):
     def set_default_permissions(self, request, token, mode):
         """``permissions/default`` sets the room default; ``permissions/call`` answers 400 ``mode``."""
         if mode != "default":
-            raise BadRequest("mode")
+            raise BadRequest("mode", "Call permissions are no longer supported: use permissions/default")
         permissions = self.params.integer("permissions", default=-1, error="value")
         rooms.set_default_permissions(self.participant.room, permissions)
         return self.room_response()
@@ -123,8 +130,8 @@ class RoomViewSet(TokenViewSet):
     def set_sip(self, request, token):
         """No SIP bridge is configured: 401 ``config`` for guests, 412 for users."""
         if not self.actor.is_user:
-            raise BadRequest("config", status_code=401)
-        raise PreconditionFailed("config")
+            raise BadRequest("config", SIP_NOT_CONFIGURED, status_code=401)
+        raise PreconditionFailed("config", SIP_NOT_CONFIGURED)
 
     def set_read_only(self, request, token):
         """Set read-only; 1 ends the call for everyone."""

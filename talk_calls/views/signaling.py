@@ -20,6 +20,8 @@ from ..access import Actor, find_room
 from ..constants import TOKEN_PATTERN
 from ..exceptions import NotFound, RoomNotFound
 from ..models import Session, kill_cutoff
+from ..openapi.operations import SIGNALING_SETTINGS_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
 from ..renderers import OCSResponse
 from ..signaling import messages as rules
 from ..signaling import pull, relay
@@ -29,11 +31,16 @@ from .base import OCSView
 #: How long a poll waits when nothing arrives (reference PULL_MESSAGES_TIMEOUT).
 PULL_TIMEOUT = 30
 DISABLED = "Internal signaling disabled."
+NO_SESSION = "You have no Talk session in this conversation: join it again"
+#: ``meta.message`` of a pull whose session ended during the wait.
+PULL_ENDED = {404: NO_SESSION, 409: "Your Talk session was replaced by a newer one of yours (duplicate session)"}
 TOKEN_RE = re.compile(TOKEN_PATTERN)
 
 
 class SignalingSettingsView(OCSView):
     """GET ``signaling/settings?token=``: mode, ticket, STUN and TURN servers; 404 for an unknown room."""
+
+    schema = OCSAutoSchema(SIGNALING_SETTINGS_OPERATIONS, tag="signaling", name="signaling-settings")
 
     def get(self, request):
         token = self.params.string("token", max_length=64)
@@ -45,7 +52,7 @@ class SignalingSettingsView(OCSView):
             except RoomNotFound:
                 room = None
             if room is None:
-                raise NotFound()
+                raise NotFound(None, "Conversation not found")
         return OCSResponse(settings_payload(user_id=actor.user_id, room=room))
 
 
@@ -54,7 +61,7 @@ class SignalingSendView(OCSView):
 
     def post(self, request, token):
         if signaling_mode() != INTERNAL:
-            return OCSResponse(DISABLED, status=400)
+            return OCSResponse(DISABLED, status=400, message=DISABLED)
         items = rules.parse_messages(self.params.raw("messages"))
         session = pull.find_session(token, Actor.from_request(request))
         if session is None:
@@ -84,11 +91,11 @@ class SignalingPullView(OCSView):
 
     def get(self, request, token):
         if signaling_mode() != INTERNAL:
-            return OCSResponse(DISABLED, status=400)
+            return OCSResponse(DISABLED, status=400, message=DISABLED)
         self.actor = Actor.from_request(request)
         self.session = pull.start(token, self.actor)
         if self.session is None:
-            return OCSResponse([pull.empty_users()], status=404)
+            return OCSResponse([pull.empty_users()], status=404, message=NO_SESSION)
         response = OCSResponse(None)
         response.poll = self.session
         return response
@@ -98,7 +105,7 @@ class SignalingPullView(OCSView):
         response: Response
         try:
             data, status = pull.finish(self.session, messages)
-            response = OCSResponse(data, status=status)
+            response = OCSResponse(data, status=status, message=PULL_ENDED.get(status))
         except Exception as exc:  # noqa: BLE001 - the OCS handler answers or re-raises, as in dispatch()
             response = self.handle_exception(exc)
         self.response = self.finalize_response(self.request, response)

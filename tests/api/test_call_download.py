@@ -48,9 +48,17 @@ def test_csv_400_without_a_call_or_with_another_format(room):
     client, _ = in_room(room, owner=True)
     response = download(client, room)
     assert response.status_code == 400
-    assert response.json()["ocs"] == {"meta": {"status": "failure", "statuscode": 400, "message": ""}, "data": []}
+    assert response.json()["ocs"] == {
+        "meta": {
+            "status": "failure",
+            "statuscode": 400,
+            "message": "There is no call in this conversation to download the participants of",
+        },
+        "data": [],
+    }
     in_call(room)
     response = download(client, room, format="pdf")
     assert response.status_code == 400
     assert response.json()["ocs"]["data"] == []
+    assert "format=csv" in response.json()["ocs"]["meta"]["message"]
     assert download(client, room).status_code == 200

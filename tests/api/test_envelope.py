@@ -51,11 +51,14 @@ def test_v1_error_is_http_200_with_the_status_in_meta(client_for):
     assert ocs_meta(response)["statuscode"] == 404
 
 
-def test_failed_check_answers_empty_list_and_empty_message(client_for, room):
+def test_failed_check_answers_empty_list_and_a_message(client_for, room):
     outsider = AttendeeFactory()  # an attendee of another room
     response = client_for(outsider.user).get(call_url(room.token))
     assert response.status_code == 404
-    assert response.json() == {"ocs": {"meta": {"status": "failure", "statuscode": 404, "message": ""}, "data": []}}
+    message = "Conversation not found, or you are not a participant of it"
+    assert response.json() == {
+        "ocs": {"meta": {"status": "failure", "statuscode": 404, "message": message}, "data": []}
+    }
 
 
 def test_endpoint_error_answers_null(client_for, room):
@@ -128,5 +131,6 @@ def test_wrong_method_is_ocs_405_before_any_other_check(client_for, method, path
     # A guest, no room of that token, no CSRF header: the method is still what is wrong.
     response = getattr(client_for(ocs_header=False), method)(path)
     assert response.status_code == 405
-    assert ocs_meta(response) == {"status": "failure", "statuscode": 405, "message": ""}
+    assert ocs_meta(response)["statuscode"] == 405
+    assert ocs_meta(response)["message"].startswith(f'Method "{method.upper()}" not allowed.')
     assert ocs_data(response) == []

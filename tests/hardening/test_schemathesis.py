@@ -2,10 +2,10 @@
 description, bounded examples, against gunicorn on PostgreSQL; no 5xx and no answer that
 violates the description.
 
-``SCHEMA_FILES`` lists the descriptions fuzzed: the reference's call API
-(``tests/api/talk-call-openapi.json``) today; add the app's served description when it exists
-(or name more files in ``TALK_FUZZ_SCHEMAS``, separated by ``os.pathsep``).
-``TALK_FUZZ_EXAMPLES`` sets the examples per operation and variant (default 25).
+Two descriptions: the reference's call API (``tests/api/talk-call-openapi.json``) and the
+app's own, as the server serves it (``/api/openapi.json``). More files can be named in
+``TALK_FUZZ_SCHEMAS`` (separated by ``os.pathsep``). ``TALK_FUZZ_EXAMPLES`` sets the
+examples per operation (default 25 for the reference, 5 for the larger served one).
 """
 
 import json
@@ -26,15 +26,16 @@ from .servers import ROOT, GunicornServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-SCHEMA_FILES = [ROOT / "tests" / "api" / "talk-call-openapi.json"] + [
+SERVED = "served"
+SCHEMA_FILES = [ROOT / "tests" / "api" / "talk-call-openapi.json", SERVED] + [
     Path(p) for p in os.environ.get("TALK_FUZZ_SCHEMAS", "").split(os.pathsep) if p
 ]
-EXAMPLES = int(os.environ.get("TALK_FUZZ_EXAMPLES", "25"))
+EXAMPLES = os.environ.get("TALK_FUZZ_EXAMPLES")
 
 
-@pytest.mark.parametrize("schema_file", SCHEMA_FILES, ids=lambda p: p.name)
-def test_fuzzed_requests_get_no_5xx_and_conforming_answers(schema_file):
-    schema = schemathesis.openapi.from_path(schema_file)
+@pytest.mark.parametrize("schema_file", SCHEMA_FILES, ids=lambda p: p if p == SERVED else p.name)
+def test_fuzzed_requests_get_no_5xx_and_conforming_answers(schema_file, tmp_path):
+    examples = int(EXAMPLES or (5 if schema_file == SERVED else 25))
     room = RoomFactory(public=True)
     owner = AttendeeFactory(room=room, owner=True)
     PhoneAttendeeFactory(room=room)
@@ -47,12 +48,16 @@ def test_fuzzed_requests_get_no_5xx_and_conforming_answers(schema_file):
         base = f"{server.url}/ocs/v2.php/apps/spreed/api/v4"
         assert session.post(f"{base}/room/{room.token}/participants/active").status_code == 200
         assert session.post(f"{base}/call/{room.token}", json={"flags": int(InCallFlag.IN_CALL)}).status_code == 200
+        if schema_file == SERVED:
+            schema_file = tmp_path / "served-openapi.json"
+            schema_file.write_bytes(requests.get(f"{server.url}/api/openapi.json", timeout=30).content)
+        schema = schemathesis.openapi.from_path(schema_file)
 
         for result in schema.get_all_operations():
             operation = result.ok()
 
             @hypothesis.settings(
-                max_examples=EXAMPLES,
+                max_examples=examples,
                 deadline=None,
                 database=None,
                 derandomize=True,
@@ -77,7 +82,7 @@ def test_fuzzed_requests_get_no_5xx_and_conforming_answers(schema_file):
     print(f"\nschemathesis {schema_file.name}: {seen}")
     (ROOT / "artifacts").mkdir(exist_ok=True)
     (ROOT / "artifacts" / f"schemathesis-{schema_file.stem}.json").write_text(
-        json.dumps({"examples_per_operation": EXAMPLES, **seen}, indent=2) + "\n"
+        json.dumps({"examples_per_operation": examples, **seen}, indent=2) + "\n"
     )
-    assert seen["requests"] >= EXAMPLES
+    assert seen["requests"] >= examples
     assert not any(status >= 500 for status in seen["statuses"])

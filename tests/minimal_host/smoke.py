@@ -40,5 +40,9 @@ answers = {
     "call": client.post("/ocs/v2.php/apps/spreed/api/v4/call/hostroom"),
     "user": client.get("/ocs/v2.php/cloud/user"),
     "capabilities": client.get("/ocs/v2.php/cloud/capabilities"),
+    "openapi": client.get("/api/openapi.json"),
 }
-print(json.dumps({name: {"status": r.status_code, "body": r.json()} for name, r in answers.items()}))
+docs = client.get("/api/docs/")
+answers_json = {name: {"status": r.status_code, "body": r.json()} for name, r in answers.items()}
+answers_json["docs"] = {"status": docs.status_code, "body": docs.content.decode()}
+print(json.dumps(answers_json))

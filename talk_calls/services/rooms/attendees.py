@@ -42,6 +42,7 @@ _DEMOTE = {
 }
 
 #: A phone number: optional "+", digits, and the usual separators; 3 to 20 digits.
+PERMISSIONS_RANGE = f"permissions must be between 0 and {PERMISSIONS_MAX_CUSTOM}"
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
 
 
@@ -57,13 +58,13 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
     display name, allowed whatever the SIP configuration.
     """
     if room.type in FIXED_MEMBERSHIP_TYPES:
-        raise BadRequest("room-type")
+        raise BadRequest("room-type", "One-to-one conversations and notes to self have a fixed list of participants")
     if source in (ActorType.CIRCLES, "teams"):
-        raise BadRequest("new-participant")
+        raise BadRequest("new-participant", "Teams cannot be added: this server has no teams")
     if source == ActorType.FEDERATED_USERS:
-        raise NotImplementedError_("federation")
+        raise NotImplementedError_("federation", "Federated users cannot be added: this server has no federation")
     if source not in _ADD_BY_SOURCE:
-        raise BadRequest("source")
+        raise BadRequest("source", f"source must be one of {', '.join(sorted(_ADD_BY_SOURCE))}")
     with transaction.atomic():
         lock_room(room)
         attendee = _ADD_BY_SOURCE[source](room, new_participant)
@@ -74,21 +75,21 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
 def _add_user_named(room: Room, username: str) -> Attendee:
     user = user_by_username(username)
     if user is None:
-        raise NotFound("new-participant")
+        raise NotFound("new-participant", f"No user named {username!r}")
     return add_user(room, user)[0]
 
 
 def _add_group_named(room: Room, name: str) -> None:
     group = Group.objects.filter(name=name).first() if name else None
     if group is None:
-        raise NotFound("new-participant")
+        raise NotFound("new-participant", f"No group named {name!r}")
     add_group(room, group)
 
 
 def _add_phone(room: Room, number: str) -> Attendee:
     number = number.strip()
     if not _PHONE_RE.match(number) or sum(c.isdigit() for c in number) < 3:
-        raise BadRequest("new-participant")
+        raise BadRequest("new-participant", "newParticipant is not a phone number")
     return Attendee.objects.create(
         room=room,
         actor_type=ActorType.PHONES,
@@ -152,7 +153,9 @@ def leave_room_for_good(room: Room, attendee: Attendee) -> None:
             and _count_users(room) > 1
             and Attendee.objects.filter(room=room).moderators().count() == 1
         ):
-            raise BadRequest("last-moderator")
+            raise BadRequest(
+                "last-moderator", "You are the last moderator of this conversation: promote someone else first"
+            )
         if (
             room.type != RoomType.CHANGELOG
             and attendee.participant_type in MEMBER_USER_TYPES
@@ -171,7 +174,7 @@ def remove_other_attendee(room: Room, caller: Attendee, target: Attendee) -> Non
     (``leave_room_for_good``).
     """
     if room.type in ONE_TO_ONE_TYPES:
-        raise BadRequest("room-type")
+        raise BadRequest("room-type", "Nobody can be removed from a one-to-one conversation")
     if target.pk == caller.pk:
         leave_room_for_good(room, caller)
         return
@@ -179,19 +182,19 @@ def remove_other_attendee(room: Room, caller: Attendee, target: Attendee) -> Non
         lock_room(room)
         target = lock_attendee(target, "participant")
         if target.participant_type == ParticipantType.OWNER:
-            raise ForbiddenError("owner")
+            raise ForbiddenError("owner", "The owner of a conversation cannot be removed")
         remove_attendee(room, target)
 
 
-def _change_type(room: Room, attendee: Attendee, mapping: dict, caller: Attendee | None) -> None:
+def _change_type(room: Room, attendee: Attendee, mapping: dict, caller: Attendee | None, refusal: str) -> None:
     if caller is not None and attendee.pk == caller.pk:
-        raise ForbiddenError()
+        raise ForbiddenError(None, "You cannot change your own moderator rights")
     with transaction.atomic():
         lock_room(room)
         current = lock_attendee(attendee)
         new_type = mapping.get(current.participant_type)
         if new_type is None or current.actor_type in COLLECTIVE_ACTOR_TYPES:
-            raise BadRequest()
+            raise BadRequest(None, refusal)
         fields = {"participant_type": new_type}
         if mapping is _PROMOTE:
             fields["permissions"] = 0
@@ -205,13 +208,13 @@ def promote_moderator(room: Room, attendee: Attendee, *, caller: Attendee | None
     """Make a user (3, 5) a moderator (2) or a guest (4) a guest moderator (6); reset custom
     permissions. Raise ``ForbiddenError()`` when ``caller`` names itself, ``BadRequest()``
     for owners, moderators, groups and circles."""
-    _change_type(room, attendee, _PROMOTE, caller)
+    _change_type(room, attendee, _PROMOTE, caller, "Only users and guests who are not moderators can be promoted")
 
 
 def demote_moderator(room: Room, attendee: Attendee, *, caller: Attendee | None = None) -> None:
     """Make a moderator (2) a user (3) or a guest moderator (6) a guest (4); ``ForbiddenError()``
     when ``caller`` names itself, ``BadRequest()`` otherwise."""
-    _change_type(room, attendee, _DEMOTE, caller)
+    _change_type(room, attendee, _DEMOTE, caller, "Only moderators and guest moderators can be demoted")
 
 
 def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permissions: int) -> None:
@@ -227,15 +230,15 @@ def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permi
         target = lock_attendee(target, "participant")
         # Checked under the locks: a concurrent promotion must not be overwritten.
         if room.type in FIXED_MEMBERSHIP_TYPES:
-            raise BadRequest("room-type")
+            raise BadRequest("room-type", "Permissions cannot be changed in one-to-one conversations and notes to self")
         if target.participant_type in MODERATOR_TYPES:
-            raise ForbiddenError("moderator")
+            raise ForbiddenError("moderator", "Moderators always have every permission")
         if target.actor_type in COLLECTIVE_ACTOR_TYPES:
-            raise BadRequest("type")
+            raise BadRequest("type", "Groups and teams have no permissions of their own")
         if method not in PermissionMethod.values:
-            raise BadRequest("method")
+            raise BadRequest("method", f"method must be one of {', '.join(PermissionMethod.values)}")
         if not 0 <= permissions <= PERMISSIONS_MAX_CUSTOM:
-            raise BadRequest("value")
+            raise BadRequest("value", PERMISSIONS_RANGE)
         if method == PermissionMethod.SET:
             value = permissions | Permission.CUSTOM if permissions else 0
         elif method == PermissionMethod.ADD:
@@ -256,9 +259,9 @@ def set_default_permissions(room: Room, permissions: int) -> None:
     ``BadRequest("value")`` outside 0..255.
     """
     if room.type in FIXED_MEMBERSHIP_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "One-to-one conversations and notes to self have no default permissions")
     if not 0 <= permissions <= PERMISSIONS_MAX_CUSTOM:
-        raise BadRequest("value")
+        raise BadRequest("value", PERMISSIONS_RANGE)
     value = int(permissions | Permission.CUSTOM) if permissions else 0
     with transaction.atomic():
         lock_room(room)

@@ -61,10 +61,10 @@ def create_one_to_one(owner, invite: str) -> tuple[Room, Attendee, bool]:
     """
     me = owner.get_username()
     if invite == me:
-        raise ForbiddenError("invite")
+        raise ForbiddenError("invite", "You cannot start a one-to-one conversation with yourself")
     other = user_by_username(invite)
     if other is None:
-        raise NotFound("invite")
+        raise NotFound("invite", f"No user named {invite!r}")
     name = one_to_one_name(me, invite)
     with transaction.atomic():
         # Lock both users (in pk order) so two parallel requests cannot create two rooms.
@@ -103,7 +103,7 @@ def create_room(owner, *, room_type: int, name: str, invitations=None, **fields)
         if kind not in ("users", "groups") and ids:
             invalid[kind] = list(ids)
     if invalid and not users and not groups:
-        raise NotFound("invite")
+        raise NotFound("invite", "None of the invited users or groups exists or can be invited")
     with transaction.atomic():
         room, attendee = _create(room_type, name, owner, **fields)
         for user in users.values():
@@ -116,10 +116,10 @@ def create_room(owner, *, room_type: int, name: str, invitations=None, **fields)
 def rename_room(room: Room, name: str) -> None:
     """Set the name; raise ``BadRequest("type")`` for one-to-one rooms, ``BadRequest("value")`` for a bad name."""
     if room.type in ONE_TO_ONE_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "One-to-one conversations cannot be renamed")
     name = name.strip()
     if not name or len(name) > ROOM_NAME_MAX_LENGTH:
-        raise BadRequest("value")
+        raise BadRequest("value", f"roomName must have 1 to {ROOM_NAME_MAX_LENGTH} characters")
     with transaction.atomic():
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(name=name)
@@ -131,7 +131,7 @@ def delete_conversation(room: Room, *, attendee: Attendee) -> None:
     """Delete the room as its moderator ``attendee`` (``DELETE /room/{token}``): one-to-one
     rooms answer ``BadRequest()`` (data null), the others go through ``delete_room``."""
     if room.type in ONE_TO_ONE_TYPES:
-        raise BadRequest()
+        raise BadRequest(None, "One-to-one conversations cannot be deleted: leave them instead")
     delete_room(room, attendee=attendee)
 
 

@@ -30,6 +30,11 @@ from ..locking import lock_room
 from .attendees import remove_attendee
 
 
+def one_of(name: str, values) -> str:
+    """Return the message of a parameter outside its ``values``."""
+    return f"{name} must be one of {', '.join(str(int(value)) for value in values)}"
+
+
 def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Attendee | None = None) -> None:
     """Set the lobby state and timer (a unix time, stored only when > 0).
 
@@ -38,15 +43,15 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
     room is a group or public room, ``BadRequest("value")`` for a bad state or timer.
     """
     if room.type not in GROUP_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "Only group and public conversations have a lobby")
     if state not in LobbyState.values:
-        raise BadRequest("value")
+        raise BadRequest("value", one_of("state", LobbyState.values))
     timer_at = None
     if timer is not None and timer > 0:
         try:
             timer_at = datetime.fromtimestamp(timer, tz=UTC)
         except (OverflowError, OSError, ValueError):
-            raise BadRequest("value")
+            raise BadRequest("value", "timer is not a valid unix time")
     with transaction.atomic():
         room = lock_room(room)
         Room.objects.filter(pk=room.pk).update(lobby_state=state, lobby_timer=timer_at)
@@ -77,9 +82,9 @@ def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -
         if state != room.read_only:
             former = room.type == RoomType.FORMER_ONE_TO_ONE and state == ReadOnly.READ_ONLY
             if room.type not in (*GROUP_TYPES, RoomType.CHANGELOG) and not former:
-                raise BadRequest("type")
+                raise BadRequest("type", "Only group and public conversations can be made read-only or writable")
             if state not in ReadOnly.values:
-                raise BadRequest("value")
+                raise BadRequest("value", one_of("state", ReadOnly.values))
             Room.objects.filter(pk=room.pk).update(read_only=state)
             room.read_only = state
             touch_room(room)
@@ -95,9 +100,9 @@ def set_listable(room: Room, *, state: int) -> None:
     if state == room.listable:
         return
     if room.type not in GROUP_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "Only group and public conversations can be listed")
     if state not in Listable.values:
-        raise BadRequest("value")
+        raise BadRequest("value", one_of("scope", Listable.values))
     with transaction.atomic():
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(listable=state)
@@ -107,7 +112,7 @@ def set_listable(room: Room, *, state: int) -> None:
 def set_password(room: Room, password: str) -> None:
     """Set (or with '' remove) the password of a public room; ``BadRequest("type")`` otherwise."""
     if room.type != RoomType.PUBLIC:
-        raise BadRequest("type")
+        raise BadRequest("type", "Only public conversations have a password")
     value = make_password(password) if password else ""
     with transaction.atomic():
         lock_room(room)
@@ -118,7 +123,7 @@ def set_password(room: Room, password: str) -> None:
 def make_public(room: Room, *, password: str = "") -> None:
     """Turn a group room public (a public room stays public); ``BadRequest("type")`` otherwise."""
     if room.type not in GROUP_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "Only group conversations can be made public")
     with transaction.atomic():
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(type=RoomType.PUBLIC)
@@ -132,7 +137,7 @@ def make_private(room: Room) -> None:
     """Turn a public room into a group room, removing guests, guest moderators and self-joined
     users through the leave path; ``BadRequest("type")`` for other rooms."""
     if room.type not in GROUP_TYPES:
-        raise BadRequest("type")
+        raise BadRequest("type", "Only public conversations can be made private")
     with transaction.atomic():
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(type=RoomType.GROUP)
@@ -153,13 +158,13 @@ def set_recording_consent(room: Room, value: int) -> None:
     it while a call runs.
     """
     if app_settings.RECORDING_CONSENT == RecordingConsentSetting.NOT_REQUIRED:
-        raise PreconditionFailed("config")
+        raise PreconditionFailed("config", "Recording consent is not enabled on this server (RECORDING_CONSENT is 0)")
     if value not in ROOM_RECORDING_CONSENT_VALUES:
-        raise BadRequest("value")
+        raise BadRequest("value", one_of("recordingConsent", ROOM_RECORDING_CONSENT_VALUES))
     with transaction.atomic():
         lock_room(room)
         if value == 1 and (room.active_since is not None or room.call_flag != InCallFlag.DISCONNECTED):
-            raise BadRequest("call")
+            raise BadRequest("call", "Recording consent cannot be required while a call is running")
         Room.objects.filter(pk=room.pk).update(recording_consent=value)
         room.recording_consent = value
 
@@ -167,7 +172,7 @@ def set_recording_consent(room: Room, value: int) -> None:
 def set_session_state(session: Session, state: int) -> None:
     """Set a Talk session active (1) or inactive (0); ``BadRequest()`` otherwise."""
     if state not in SessionState.values:
-        raise BadRequest()
+        raise BadRequest(None, one_of("state", SessionState.values))
     Session.objects.filter(pk=session.pk).update(state=state)
     session.state = state
 
