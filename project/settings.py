@@ -131,6 +131,14 @@ TALK_CALLS = {
     # STUN: comma list of host:port; TURN: a JSON list of {"server", "secret", "schemes", "protocols"}.
     "STUN_SERVERS": env.list("TALK_STUN_SERVERS", default=[]),
     "TURN_SERVERS": env.json("TALK_TURN_SERVERS", default=[]),
+    # External signaling: comma-separated server URLs, one TLS-verify flag for all of them.
+    "SIGNALING_MODE": env.str("TALK_SIGNALING_MODE", default="external"),
+    "SIGNALING_SERVERS": [
+        {"server": url, "verify": env.bool("TALK_SIGNALING_VERIFY", default=True)}
+        for url in env.list("TALK_SIGNALING_SERVERS", default=[])
+    ],
+    "SIGNALING_SECRET": env.str("TALK_SIGNALING_SECRET", default=""),
+    "SIGNALING_BACKEND_URL": env.str("TALK_SIGNALING_BACKEND_URL", default=""),
 }
 
 # Internal signaling's channel layer (Django Channels). REDIS_URL (or CHANNEL_LAYER_URL)

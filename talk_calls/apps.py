@@ -11,3 +11,4 @@ class TalkCallsConfig(AppConfig):
 
     def ready(self):
         from . import checks, receivers  # noqa: F401
+        from .hpb import notifier  # noqa: F401 - connects the signaling server notifications

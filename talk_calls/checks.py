@@ -3,9 +3,10 @@
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
 guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
-``CLIENT_ADDRESS_HEADER``, E011 bad ``THROTTLES``, E012 ``THROTTLE_CACHE`` not in
-``CACHES``, E020 bad STUN_SERVERS or TURN_SERVERS; with ``--deploy``: W001 the throttle
-cache is not shared between processes.
+client address header, E011 bad ``THROTTLES``, E012 ``THROTTLE_CACHE`` not in ``CACHES``,
+E020 bad STUN_SERVERS or TURN_SERVERS; external signaling: E021 bad
+signaling mode, E022 bad signaling server list, E023 servers without a usable secret, E024
+bad backend URL; with ``--deploy``: W001 the throttle cache is not shared between processes.
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .hpb.servers import MODES, server_error
 from .signaling import ice
 from .throttling import DEFAULT_RATES, parse_rate
 
@@ -144,6 +146,61 @@ def _ice_servers(value: dict) -> list[Error]:
     ]
 
 
+def _signaling_mode(value: dict) -> list:
+    mode = value.get("SIGNALING_MODE", "external")
+    if mode in MODES:
+        return []
+    return [
+        Error(
+            f"TALK_CALLS['SIGNALING_MODE'] must be one of {', '.join(MODES)}, not {mode!r}.",
+            id="talk_calls.E021",
+        )
+    ]
+
+
+def _signaling_server_list(value: dict) -> list:
+    servers = value.get("SIGNALING_SERVERS", [])
+    return list(servers) if isinstance(servers, (list, tuple)) else [servers]
+
+
+def _signaling_servers(value: dict) -> list:
+    return [
+        Error(
+            f"TALK_CALLS['SIGNALING_SERVERS'][{index}] {problem}.",
+            hint='Use [{"server": "https://signaling.example.com", "verify": True}, ...].',
+            id="talk_calls.E022",
+        )
+        for index, entry in enumerate(_signaling_server_list(value))
+        if (problem := server_error(entry))
+    ]
+
+
+def _signaling_secret(value: dict) -> list:
+    secret = value.get("SIGNALING_SECRET", "")
+    if isinstance(secret, str) and not (_signaling_server_list(value) and len(secret) < 16):
+        return []
+    return [
+        Error(
+            "TALK_CALLS['SIGNALING_SECRET'] must be a string of at least 16 characters when signaling servers are set.",
+            hint="Use the secret of the app's backend section in the signaling server's server.conf.",
+            id="talk_calls.E023",
+        )
+    ]
+
+
+def _signaling_backend_url(value: dict) -> list:
+    url = value.get("SIGNALING_BACKEND_URL", "")
+    if isinstance(url, str) and (not url or url.startswith(("http://", "https://"))):
+        return []
+    return [
+        Error(
+            "TALK_CALLS['SIGNALING_BACKEND_URL'] must be empty or the app's http(s):// base URL.",
+            hint="The URL the signaling server's backend section names (its 'url').",
+            id="talk_calls.E024",
+        )
+    ]
+
+
 _SETTING_CHECKS = (
     _unknown_keys,
     _integer_ranges,
@@ -154,12 +211,16 @@ _SETTING_CHECKS = (
     _client_address_header,
     _throttles,
     _ice_servers,
+    _signaling_mode,
+    _signaling_servers,
+    _signaling_secret,
+    _signaling_backend_url,
 )
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010 ... E012, E020)."""
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010 ... E012, E020 ... E024)."""
     value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]

@@ -24,6 +24,11 @@ DEFAULTS = {
     # (or a fixed "username"/"password" instead of "secret").
     "STUN_SERVERS": [],
     "TURN_SERVERS": [],
+    # External signaling (the High-Performance Backend, talk-signaling.md section C).
+    "SIGNALING_MODE": "external",
+    "SIGNALING_SERVERS": [],
+    "SIGNALING_SECRET": "",
+    "SIGNALING_BACKEND_URL": "",
     # Hardening (issue 11): see talk_calls/throttling.py and README "Settings".
     "THROTTLES": {},
     "THROTTLE_CACHE": "default",

@@ -15,6 +15,18 @@ All receive ``sender=Room`` and ``room`` (the Room). The rest:
 The host-facing documentation with examples is ``docs/signals.md``.
 - ``participants_changed``: ``session_ids`` (Talk session ids touched): any join, leave,
   in-call or permission change of the room, the one place internal signaling listens to.
+
+Room changes a signaling server must hear of (talk-signaling.md section C5):
+
+- ``attendees_added``: ``attendees`` (the new Attendee rows).
+- ``attendees_removed``: ``attendees`` (the removed rows, as they were), ``session_ids``
+  (their Talk sessions, now gone).
+- ``permissions_changed``: ``session_ids``: attendee type, attendee or room default
+  permissions, or a guest's name changed.
+- ``room_modified``: a property of the room changed (name, lobby, read-only, listable,
+  password, public/private, recording consent).
+- ``room_deleted``: ``user_ids`` (the room's users before the deletion); ``room`` is the
+  deleted instance.
 """
 
 from django.dispatch import Signal
@@ -26,3 +38,8 @@ participant_left_call = Signal()
 participant_flags_changed = Signal()
 participant_rung = Signal()
 participants_changed = Signal()
+attendees_added = Signal()
+attendees_removed = Signal()
+permissions_changed = Signal()
+room_modified = Signal()
+room_deleted = Signal()

@@ -12,6 +12,7 @@ from .constants import TOKEN_PATTERN
 from .views.base import OCSNotFoundView
 from .views.calls import CallViewSet
 from .views.cloud import CapabilitiesView, CurrentUserView
+from .views.hpb import SignalingBackendView
 from .views.participants import ParticipantViewSet
 from .views.rooms import RoomViewSet
 from .views.signaling import SignalingSettingsView, signaling_view
@@ -124,8 +125,10 @@ V3_SIGNALING = r"^ocs/v2\.php/apps/spreed/api/v3/signaling/"
 # Fixed routes first: "settings" and "backend" also match the token pattern (talk-signaling 0).
 signaling_patterns = [
     re_path(rf"{V3_SIGNALING}settings$", SignalingSettingsView.as_view(), name="signaling-settings"),
-    # Not tokens: the HPB's backend endpoint and the admin's welcome probe (external signaling).
-    re_path(rf"{V3_SIGNALING}(?:backend|welcome/.*)$", OCSNotFoundView.as_view(), name="signaling-reserved"),
+    # The signaling server (HPB) asks about tickets, rooms and pings here (talk-signaling C3).
+    re_path(rf"{V3_SIGNALING}backend$", SignalingBackendView.as_view(), name="signaling-backend"),
+    # Not a token: the admin's welcome probe of a signaling server (not served yet).
+    re_path(rf"{V3_SIGNALING}welcome/.*$", OCSNotFoundView.as_view(), name="signaling-reserved"),
     re_path(rf"{V3_SIGNALING}{TOKEN}$", signaling_view, name="signaling"),
 ]
 

@@ -399,5 +399,13 @@ SIGNALING_SETTINGS_OPERATIONS = {
     )
 }
 
+SIGNALING_BACKEND_OPERATIONS = {
+    "post": Operation(
+        "Answer a signaling server (HPB): auth, room and ping requests, signed with the shared secret",
+        ok=((200, "SignalingBackendAnswer"),),
+        raises=((400, "SignalingBackendAnswer"), (429, "SignalingBackendAnswer")),
+    )
+}
+
 CAPABILITIES_OPERATIONS = {"get": Operation("Get the capabilities", ok=((200, "Capabilities"),))}
 CURRENT_USER_OPERATIONS = {"get": Operation("Get the logged-in user", ok=((200, "CurrentUser"),))}

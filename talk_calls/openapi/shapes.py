@@ -241,9 +241,17 @@ SIGNALING_SETTINGS = obj(
     closed=False,
 )
 
+#: ``POST signaling/backend``: an answer of talk-signaling C3 to a signaling server (HPB);
+#: ``type`` names the object that follows (``auth``, ``room``, or ``error`` with code and message).
+SIGNALING_BACKEND_ANSWER = obj(
+    {"type": {"type": "string", "enum": ["auth", "room", "error"]}},
+    closed=False,
+)
+
 #: Named payloads, served as ``#/components/schemas/<name>``.
 COMPONENTS = {
     "SignalingSettings": SIGNALING_SETTINGS,
+    "SignalingBackendAnswer": SIGNALING_BACKEND_ANSWER,
     "Room": ROOM,
     "Participant": PARTICIPANT,
     "CallPeer": CALL_PEER,

@@ -25,6 +25,18 @@ def participants_changed(room: Room, session_ids) -> None:
     send_on_commit(signals.participants_changed, room, session_ids=list(session_ids))
 
 
+def permissions_changed(room: Room, session_ids) -> None:
+    """Announce a permission or type change: internal signaling hears ``participants_changed``,
+    a signaling server also ``permissions_changed``."""
+    session_ids = list(session_ids)
+    participants_changed(room, session_ids)
+    send_on_commit(signals.permissions_changed, room, session_ids=session_ids)
+
+
+def room_modified(room: Room) -> None:
+    send_on_commit(signals.room_modified, room)
+
+
 def record_event(room: Room, kind: str, attendee: Attendee | None, *, parameters=None, call_started_at=None, now=None):
     """Insert one CallEvent; ``attendee`` None records the system actor (guests/system)."""
     actor_type: str

@@ -10,9 +10,10 @@ import json
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from .. import signals
 from ..constants import ActorType, ParticipantType, RoomType
 from ..models import Attendee, Room, attendee_display_name, users_by_username
-from .events import participants_changed
+from .events import participants_changed, send_on_commit
 
 
 def add_user(room: Room, user, participant_type: int = ParticipantType.USER) -> tuple[Attendee, bool]:
@@ -73,4 +74,5 @@ def readd_one_to_one_partners(room: Room, *, only: str | None = None) -> list[At
                 added.append(attendee)
         if added:
             participants_changed(room, [])
+            send_on_commit(signals.attendees_added, room, attendees=added)
     return added

@@ -1,24 +1,17 @@
-"""The ``GET signaling/settings`` payload (talk-signaling A2), one builder per signaling mode.
+"""The ``GET signaling/settings`` payload (talk-signaling A2, C1), one builder per signaling mode.
 
-``signaling_mode()`` picks the mode; ``MODE_FIELDS`` maps it to the function that fills
-the mode's own fields (``server``, ``hideWarning``, ``helloAuthParams``). Internal
-signaling is built here; the external mode (the High-Performance Backend) adds its entry
-to ``MODE_FIELDS`` and answers ``external`` from ``signaling_mode()`` when one is set up.
+``signaling_mode()`` picks the mode (``talk_calls.hpb.servers``: internal while no
+signaling server is configured); ``MODE_FIELDS`` maps it to the function that fills the
+mode's own fields (``server``, ``hideWarning``, ``helloAuthParams``).
 """
 
 from collections.abc import Callable
 from typing import Any
 
+from ..hpb.servers import CONVERSATION_CLUSTER, EXTERNAL, INTERNAL, server_for_room
+from ..hpb.servers import signaling_mode as signaling_mode
 from .ice import stun_servers, turn_servers
 from .tickets import make_ticket
-
-INTERNAL = "internal"
-EXTERNAL = "external"
-
-
-def signaling_mode() -> str:
-    """Return the signaling mode of this site: ``internal`` while no signaling server is configured."""
-    return INTERNAL
 
 
 def internal_fields(*, user_id: str | None, room) -> dict:
@@ -32,8 +25,29 @@ def internal_fields(*, user_id: str | None, room) -> dict:
     }
 
 
+def external_fields(*, user_id: str | None, room) -> dict:
+    """Return the fields of external mode: the room's signaling server and the v1 ticket.
+
+    Debian's 0.4.1 speaks hello 1.0 only, so ``helloAuthParams`` has no "2.0" token. In
+    ``conversation_cluster`` mode the room picks the server; without a room (no token) any
+    server is named, where the reference fails.
+    """
+    ticket = make_ticket(user_id)
+    server = server_for_room(room.token if room is not None else "")
+    return {
+        "hideWarning": True,
+        "server": server.url if server is not None else "",
+        "ticket": ticket,
+        "helloAuthParams": {"1.0": {"userid": user_id, "ticket": ticket}},
+    }
+
+
 #: mode -> builder of its fields; keyword arguments ``user_id`` and ``room``.
-MODE_FIELDS: dict[str, Callable[..., dict]] = {INTERNAL: internal_fields}
+MODE_FIELDS: dict[str, Callable[..., dict]] = {
+    INTERNAL: internal_fields,
+    EXTERNAL: external_fields,
+    CONVERSATION_CLUSTER: external_fields,
+}
 
 
 def settings_payload(*, user_id: str | None, room) -> dict:

@@ -106,7 +106,12 @@ def test_capabilities_announce_signaling_v3_and_the_signaling_config(db):
     assert "hello-v2-token-key" in spreed["config"]["signaling"]
 
 
-@pytest.mark.parametrize("path", ["backend", "welcome/1"])
+@pytest.mark.parametrize("path", ["welcome/1"])
 def test_the_reserved_words_are_not_rooms(db, path):
     response = OCSClient().post(f"/ocs/v2.php/apps/spreed/api/v3/signaling/{path}")
     assert response.status_code == 404 and ocs_data(response) == []
+
+
+def test_backend_is_the_signaling_servers_endpoint_not_a_room(db):
+    response = OCSClient().post("/ocs/v2.php/apps/spreed/api/v3/signaling/backend")
+    assert response.status_code == 200 and ocs_data(response)["error"]["code"] == "invalid_request"

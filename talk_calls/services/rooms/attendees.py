@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from ... import signals
 from ...constants import (
     COLLECTIVE_ACTOR_TYPES,
     FIXED_MEMBERSHIP_TYPES,
@@ -25,7 +26,7 @@ from ...constants import (
 from ...exceptions import BadRequest, ForbiddenError, NotFound, NotImplementedError_
 from ...models import Attendee, Room, Session, kill_cutoff, user_by_username
 from ..calls import disconnect, end_call_if_empty
-from ..events import participants_changed, room_session_ids
+from ..events import participants_changed, permissions_changed, room_session_ids, send_on_commit
 from ..locking import lock_attendee, lock_room
 from ..membership import add_group, add_user
 from ..sessions import expire_stale_sessions
@@ -46,8 +47,9 @@ PERMISSIONS_RANGE = f"permissions must be between 0 and {PERMISSIONS_MAX_CUSTOM}
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
 
 
-def add_participant(room: Room, *, source: str, new_participant: str) -> Attendee | None:
-    """Add a user, a group's members or a phone number (reference addParticipantToRoom).
+def add_participant(room: Room, *, source: str, new_participant: str) -> list[Attendee]:
+    """Add a user, a group's members or a phone number (reference addParticipantToRoom); return
+    the attendees added (``attendees_added`` on commit).
 
     Raise ``BadRequest("room-type")`` for one-to-one, former and note-to-self rooms,
     ``BadRequest("new-participant")`` for teams (circles; as the reference without the
@@ -67,30 +69,31 @@ def add_participant(room: Room, *, source: str, new_participant: str) -> Attende
         raise BadRequest("source", f"source must be one of {', '.join(sorted(_ADD_BY_SOURCE))}")
     with transaction.atomic():
         lock_room(room)
-        attendee = _ADD_BY_SOURCE[source](room, new_participant)
+        added = _ADD_BY_SOURCE[source](room, new_participant)
         participants_changed(room, room_session_ids(room))
-    return attendee
+        send_on_commit(signals.attendees_added, room, attendees=added)
+    return added
 
 
-def _add_user_named(room: Room, username: str) -> Attendee:
+def _add_user_named(room: Room, username: str) -> list[Attendee]:
     user = user_by_username(username)
     if user is None:
         raise NotFound("new-participant", f"No user named {username!r}")
-    return add_user(room, user)[0]
+    return [add_user(room, user)[0]]
 
 
-def _add_group_named(room: Room, name: str) -> None:
+def _add_group_named(room: Room, name: str) -> list[Attendee]:
     group = Group.objects.filter(name=name).first() if name else None
     if group is None:
         raise NotFound("new-participant", f"No group named {name!r}")
-    add_group(room, group)
+    return add_group(room, group)
 
 
-def _add_phone(room: Room, number: str) -> Attendee:
+def _add_phone(room: Room, number: str) -> list[Attendee]:
     number = number.strip()
     if not _PHONE_RE.match(number) or sum(c.isdigit() for c in number) < 3:
         raise BadRequest("new-participant", "newParticipant is not a phone number")
-    return Attendee.objects.create(
+    attendee = Attendee.objects.create(
         room=room,
         actor_type=ActorType.PHONES,
         actor_id=secrets.token_hex(20),
@@ -98,10 +101,11 @@ def _add_phone(room: Room, number: str) -> Attendee:
         phone_number=number,
         participant_type=ParticipantType.USER,
     )
+    return [attendee]
 
 
 #: How ``add_participant`` adds each source it serves.
-_ADD_BY_SOURCE: dict[str, Callable[[Room, str], Attendee | None]] = {
+_ADD_BY_SOURCE: dict[str, Callable[[Room, str], list[Attendee]]] = {
     ActorType.USERS: _add_user_named,
     ActorType.GROUPS: _add_group_named,
     ActorType.PHONES: _add_phone,
@@ -126,7 +130,9 @@ def remove_attendee(room: Room, attendee: Attendee) -> None:
             disconnect(room, attendee, session)
         Attendee.objects.filter(pk=attendee.pk).delete()
         end_call_if_empty(room)
-        participants_changed(room, [s.session_id for s in sessions])
+        session_ids = [s.session_id for s in sessions]
+        participants_changed(room, session_ids)
+        send_on_commit(signals.attendees_removed, room, attendees=[attendee], session_ids=session_ids)
 
 
 def _count_users(room: Room) -> int:
@@ -201,7 +207,7 @@ def _change_type(room: Room, attendee: Attendee, mapping: dict, caller: Attendee
         Attendee.objects.filter(pk=attendee.pk).update(**fields)
         for name, value in fields.items():
             setattr(attendee, name, value)
-        participants_changed(room, Session.objects.filter(attendee=attendee).values_list("session_id", flat=True))
+        permissions_changed(room, Session.objects.filter(attendee=attendee).values_list("session_id", flat=True))
 
 
 def promote_moderator(room: Room, attendee: Attendee, *, caller: Attendee | None = None) -> None:
@@ -249,7 +255,7 @@ def set_attendee_permissions(room: Room, target: Attendee, *, method: str, permi
         if target.participant_type == ParticipantType.USER_SELF_JOINED:
             fields["participant_type"] = ParticipantType.USER
         Attendee.objects.filter(pk=target.pk).update(**fields)
-        participants_changed(room, room_session_ids(room, [target]))
+        permissions_changed(room, room_session_ids(room, [target]))
 
 
 def set_default_permissions(room: Room, permissions: int) -> None:
@@ -268,4 +274,4 @@ def set_default_permissions(room: Room, permissions: int) -> None:
         Room.objects.filter(pk=room.pk).update(default_permissions=value)
         room.default_permissions = value
         Attendee.objects.filter(room=room).update(permissions=0)
-        participants_changed(room, room_session_ids(room))
+        permissions_changed(room, room_session_ids(room))

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
+from ... import signals
 from ...constants import (
     ONE_TO_ONE_TYPES,
     RESERVED_TOKENS,
@@ -20,7 +21,7 @@ from ...constants import (
 from ...exceptions import BadRequest, ForbiddenError, NotFound
 from ...models import Attendee, Room, user_by_username, users_by_username
 from ..calls import end_call_for_everyone
-from ..events import participants_changed, room_session_ids, touch_room
+from ..events import participants_changed, room_modified, room_session_ids, send_on_commit, touch_room
 from ..locking import lock_room
 from ..membership import add_group, add_user, one_to_one_name, readd_one_to_one_partners
 
@@ -125,6 +126,7 @@ def rename_room(room: Room, name: str) -> None:
         Room.objects.filter(pk=room.pk).update(name=name)
         room.name = name
         touch_room(room)
+        room_modified(room)
 
 
 def delete_conversation(room: Room, *, attendee: Attendee) -> None:
@@ -141,4 +143,8 @@ def delete_room(room: Room, *, attendee: Attendee | None = None) -> None:
         lock_room(room)
         end_call_for_everyone(room, attendee=attendee)
         participants_changed(room, room_session_ids(room))
+        user_ids = list(
+            Attendee.objects.filter(room=room, actor_type=ActorType.USERS).values_list("actor_id", flat=True)
+        )
         Room.objects.filter(pk=room.pk).delete()
+        send_on_commit(signals.room_deleted, room, user_ids=user_ids)

@@ -25,7 +25,7 @@ from ...constants import RecordingConsent as RecordingConsentSetting
 from ...exceptions import BadRequest, PreconditionFailed
 from ...models import Attendee, Room, Session
 from ..calls import disconnect, end_call_for_everyone, end_call_if_empty
-from ..events import participants_changed, room_session_ids, touch_room
+from ..events import participants_changed, permissions_changed, room_modified, room_session_ids, touch_room
 from ..locking import lock_room
 from .attendees import remove_attendee
 
@@ -68,6 +68,7 @@ def set_lobby(room: Room, *, state: int, timer: int | None = None, attendee: Att
                 disconnect(room, session.attendee, session)
             end_call_if_empty(room, attendee=attendee)
         participants_changed(room, room_session_ids(room))
+        room_modified(room)
 
 
 def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -> None:
@@ -90,6 +91,7 @@ def set_read_only(room: Room, *, state: int, attendee: Attendee | None = None) -
             touch_room(room)
             # Clients show read-only rooms differently: tell every session of the room.
             participants_changed(room, room_session_ids(room))
+            room_modified(room)
         if state == ReadOnly.READ_ONLY:
             end_call_for_everyone(room, attendee=attendee)
 
@@ -107,6 +109,7 @@ def set_listable(room: Room, *, state: int) -> None:
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(listable=state)
         room.listable = state
+        room_modified(room)
 
 
 def set_password(room: Room, password: str) -> None:
@@ -118,6 +121,7 @@ def set_password(room: Room, password: str) -> None:
         lock_room(room)
         Room.objects.filter(pk=room.pk).update(password=value)
         room.password = value
+        room_modified(room)
 
 
 def make_public(room: Room, *, password: str = "") -> None:
@@ -131,6 +135,7 @@ def make_public(room: Room, *, password: str = "") -> None:
         if password:
             set_password(room, password)
         touch_room(room)
+        room_modified(room)
 
 
 def make_private(room: Room) -> None:
@@ -143,6 +148,7 @@ def make_private(room: Room) -> None:
         Room.objects.filter(pk=room.pk).update(type=RoomType.GROUP)
         room.type = RoomType.GROUP
         touch_room(room)
+        room_modified(room)
         leaving = Attendee.objects.filter(
             room=room, participant_type__in=(*GUEST_TYPES, ParticipantType.USER_SELF_JOINED)
         )
@@ -167,6 +173,7 @@ def set_recording_consent(room: Room, value: int) -> None:
             raise BadRequest("call", "Recording consent cannot be required while a call is running")
         Room.objects.filter(pk=room.pk).update(recording_consent=value)
         room.recording_consent = value
+        room_modified(room)
 
 
 def set_session_state(session: Session, state: int) -> None:
@@ -182,7 +189,7 @@ def set_guest_name(room: Room, attendee: Attendee, name: str) -> None:
     name = name.strip()
     Attendee.objects.filter(pk=attendee.pk).update(display_name=name)
     attendee.display_name = name
-    participants_changed(room, room_session_ids(room, [attendee]))
+    permissions_changed(room, room_session_ids(room, [attendee]))
 
 
 def open_expired_lobbies(*, now=None) -> int:

@@ -1,0 +1,54 @@
+"""``POST /ocs/v2.php/apps/spreed/api/v3/signaling/backend``: the signaling server asks the
+app about tickets, rooms and pings (talk-signaling.md section C3).
+
+The request is authenticated by its checksum (C2), not by cookies or CSRF tokens. Like the
+reference, every answer is HTTP 200 in the OCS envelope, errors included (a bad or missing
+checksum is ``invalid_request``); on top of it a client address with repeated checksum
+failures gets 429, and a signed body that is no backend request gets 400.
+"""
+
+import json
+
+from ..conf import app_settings
+from ..hpb import backend
+from ..hpb.checksum import CHECKSUM_HEADER, RANDOM_HEADER, verify
+from ..openapi.operations import SIGNALING_BACKEND_OPERATIONS
+from ..openapi.schema import OCSAutoSchema
+from ..renderers import OCSResponse
+from .base import OCSView
+
+UNAUTHENTICATED = backend.error("invalid_request", "The request could not be authenticated.")
+
+
+def _header(request, name: str) -> str | None:
+    return request.META.get("HTTP_" + name.upper().replace("-", "_"))
+
+
+class SignalingBackendView(OCSView):
+    authentication_classes: list = []
+    schema = OCSAutoSchema(SIGNALING_BACKEND_OPERATIONS, tag="signaling", name="signaling-backend")
+    http_method_names = ["post"]
+
+    def perform_authentication(self, request):
+        pass  # the checksum authenticates the request; the raw body is read in post()
+
+    def post(self, request, *args, **kwargs):
+        address = request.META.get("REMOTE_ADDR", "")
+        if backend.is_throttled(address):
+            return OCSResponse(UNAUTHENTICATED, 429, message="Too many requests that could not be authenticated")
+        body = request._request.body
+        secret = app_settings.SIGNALING_SECRET
+        if not verify(secret, _header(request, RANDOM_HEADER), _header(request, CHECKSUM_HEADER), body):
+            backend.record_failure(address)
+            return OCSResponse(UNAUTHENTICATED, 200)
+        try:
+            message = json.loads(body)
+        except ValueError:  # also undecodable bytes
+            return OCSResponse(
+                backend.error("invalid_request", "The body is not JSON."), 400, message="The body is not JSON."
+            )
+        try:
+            return OCSResponse(backend.handle(message), 200)
+        except backend.MalformedRequest as exc:
+            problem = f"Malformed backend request: {exc}"
+            return OCSResponse(backend.error("invalid_request", problem), 400, message=problem)
