@@ -19,3 +19,8 @@ if settings.DEBUG:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
     application = ASGIStaticFilesHandler(application)
+
+from talk_calls.guard import GuardedASGI  # noqa: E402 - needs the settings module set
+
+# Outermost: request heads Django would fail on, and bodies past the limit, never reach it.
+application = GuardedASGI(application)

@@ -7,14 +7,20 @@ Defaults make ``make demo`` work on a fresh clone: an SQLite file in the reposit
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
-SECRET_KEY = env.str("SECRET_KEY", default="demo-only-insecure-secret-key-change-me-in-production-0123456789")
+#: The demo's key: public, so only ever used with DEBUG on (see below).
+DEMO_SECRET_KEY = "demo-only-insecure-secret-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=True)
+if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
+    # Sessions, CSRF tokens and the Basic-auth digests are signed with this key.
+    raise ImproperlyConfigured("DEBUG is off but SECRET_KEY is the demo's public key: set SECRET_KEY.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
@@ -96,6 +102,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production over HTTPS (``manage.py check --deploy`` is clean with these set, see README).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Talk clients send no body larger than a few KiB; the limit also bounds file parts (413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/admin/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -110,6 +125,11 @@ TALK_CALLS = {
     "SESSION_KILL_TIMEOUT": env.int("TALK_SESSION_KILL_TIMEOUT", default=100),
     "MAX_CALL_DURATION": env.int("TALK_MAX_CALL_DURATION", default=0),
     "GUEST_USERS_GROUP": env.str("TALK_GUEST_USERS_GROUP", default="guest_app"),
+    "THROTTLES": env.json("TALK_THROTTLES", default={}),
+    "PASSWORD_HASH_CONCURRENCY": env.int("TALK_PASSWORD_HASH_CONCURRENCY", default=2),
+    "PASSWORD_HASH_WAIT": env.int("TALK_PASSWORD_HASH_WAIT", default=10),
+    "MAX_GUESTS_PER_ROOM": env.int("TALK_MAX_GUESTS_PER_ROOM", default=100),
+    "DIALOUT_TIMEOUT": env.int("TALK_DIALOUT_TIMEOUT", default=60),
     # STUN: comma list of host:port; TURN: a JSON list of {"server", "secret", "schemes", "protocols"}.
     "STUN_SERVERS": env.list("TALK_STUN_SERVERS", default=[]),
     "TURN_SERVERS": env.json("TALK_TURN_SERVERS", default=[]),

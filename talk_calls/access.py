@@ -9,7 +9,6 @@ services share them.
 """
 
 import hashlib
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from .constants import (
 )
 from .exceptions import NotFound, ParticipantNotFound, RoomNotFound
 from .models import Attendee, Room, Session, kill_cutoff
+from .throttling import client_address, client_ip
 
 SESSION_MAP_KEY = "talk_calls_sessions"
 #: Length of ``Session.django_session_key`` (64, the SHA-256 hex length).
@@ -143,13 +143,6 @@ class TalkSessionMap:
         return key
 
 
-def _ip_or_none(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
 def client_device(request) -> dict:
     """Return ``user_agent`` and ``client_address`` of ``request`` for the joining session.
 
@@ -157,12 +150,7 @@ def client_device(request) -> dict:
     trusted proxy sets, the last address in it (the one that proxy added); values that
     are no IP address count as none.
     """
-    meta = request.META
-    address = _ip_or_none(meta.get("REMOTE_ADDR", ""))
-    header = app_settings.CLIENT_ADDRESS_HEADER
-    if header and meta.get(header):
-        address = _ip_or_none(meta[header].split(",")[-1]) or address
-    return {"user_agent": meta.get("HTTP_USER_AGENT", "")[:255], "client_address": address}
+    return {"user_agent": request.META.get("HTTP_USER_AGENT", "")[:255], "client_address": client_ip(request)}
 
 
 @dataclass
@@ -172,6 +160,8 @@ class Actor:
     #: The host's user (``AUTH_USER_MODEL``, whatever its class), or None for a guest.
     user: Any
     sessions: TalkSessionMap
+    #: The client address throttles count by (``throttling.client_address``).
+    address: str = ""
 
     @classmethod
     def from_request(cls, request) -> "Actor":
@@ -182,6 +172,7 @@ class Actor:
         return cls(
             user=user,
             sessions=TalkSessionMap(getattr(django_request, "session", None), tab=tab_id(django_request)),
+            address=client_address(request),
         )
 
     @property

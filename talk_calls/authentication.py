@@ -4,7 +4,11 @@ Basic credentials are checked once per Django session (CONTRACT section 4): afte
 successful check the session keeps an HMAC of them (keyed with ``SECRET_KEY``) and of
 the user's session auth hash, and a later request with the same cookie and the same
 credentials skips the password hasher. Different credentials, or a password changed
-since, are checked afresh. CSRF is not enforced here;
+since, are checked afresh. A fresh check runs only within the throttles (``login_address``,
+``login_user``: 429 before any hash) and in one of the bounded password-hash slots; an
+unknown user name costs the same hash (Django's ModelBackend hashes a dummy), so timing
+tells nothing. A successful check gives the Django session a new key (a cookie planted
+before the login is worthless after it). CSRF is not enforced here;
 ``views.base.OCSView`` applies Talk's rule (412) to every cookie-only unsafe request,
 anonymous guests included.
 """
@@ -19,6 +23,8 @@ from django.contrib.auth import authenticate, get_user_model
 from django.utils.encoding import force_bytes
 from rest_framework.authentication import BaseAuthentication
 
+from . import throttling
+from .access import TalkSessionMap
 from .exceptions import NotLoggedIn
 
 SESSION_BASIC_DIGEST = "_talk_calls_basic_digest"
@@ -51,14 +57,28 @@ class BasicAuthentication(BaseAuthentication):
             raise NotLoggedIn("Invalid basic header")
         user = self._cached_user(request, username, password)
         if user is None:
-            user = authenticate(request._request, username=username, password=password)
-            if user is None or not user.is_active:
-                raise NotLoggedIn("Invalid username or password")
+            user = self._check_credentials(request, username, password)
             session = getattr(request._request, "session", None)
             if session is not None:
+                # Session fixation: the key the client came with stops working at login.
+                TalkSessionMap(session).rotate()
                 session[SESSION_BASIC_DIGEST] = _credentials_digest(username, password, user)
                 session[SESSION_BASIC_USER] = user._meta.pk.value_to_string(user)
         return user, None
+
+    def _check_credentials(self, request, username, password):
+        """Run the password hasher within the throttles and a hash slot; return the user."""
+        address = throttling.client_address(request)
+        name = username.casefold()
+        throttling.check("login_address", address)
+        throttling.check("login_user", name)
+        with throttling.password_hash_slot():
+            user = authenticate(request._request, username=username, password=password)
+        if user is None or not user.is_active:
+            throttling.hit("login_address", address)
+            throttling.hit("login_user", name)
+            raise NotLoggedIn("Invalid username or password")
+        return user
 
     def _cached_user(self, request, username, password):
         session = getattr(request._request, "session", None)

@@ -3,18 +3,21 @@
 E001 not a dict, E002 unknown key, E003 integer out of range, E004 bad group list, E005
 dial-out backend not importable, E006 kill timeout shorter than ping timeout, E007 bad
 guest group name, E008 no SessionMiddleware, E009 no AuthenticationMiddleware, E010 bad
-client address header, E020 bad STUN_SERVERS or TURN_SERVERS; external signaling: E021 bad
+client address header, E011 bad ``THROTTLES``, E012 ``THROTTLE_CACHE`` not in ``CACHES``,
+E020 bad STUN_SERVERS or TURN_SERVERS; external signaling: E021 bad
 signaling mode, E022 bad signaling server list, E023 servers without a usable secret, E024
-bad backend URL, E025 unusable hello v2 token key.
+bad backend URL, E025 unusable hello v2 token key; with ``--deploy``: W001 the throttle cache is not
+shared between processes.
 """
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
 from .hpb.servers import MODES, server_error
 from .signaling import ice, tokens
+from .throttling import DEFAULT_RATES, parse_rate
 
 _INT_RANGES = {
     "START_CALLS": (0, 3),
@@ -23,6 +26,10 @@ _INT_RANGES = {
     "SESSION_PING_TIMEOUT": (1, 86400),
     "SESSION_KILL_TIMEOUT": (1, 7 * 86400),
     "MAX_CALL_DURATION": (0, 10**9),
+    "PASSWORD_HASH_CONCURRENCY": (1, 1024),
+    "PASSWORD_HASH_WAIT": (0, 3600),
+    "MAX_GUESTS_PER_ROOM": (0, 10**6),
+    "DIALOUT_TIMEOUT": (1, 86400),
 }
 
 
@@ -106,6 +113,31 @@ def _client_address_header(value: dict) -> list[Error]:
             id="talk_calls.E010",
         )
     ]
+
+
+def _throttles(value: dict) -> list[Error]:
+    errors = []
+    throttles = value.get("THROTTLES", {})
+    if not isinstance(throttles, dict):
+        return [Error("TALK_CALLS['THROTTLES'] must be a dict of scope: 'N/seconds'.", id="talk_calls.E011")]
+    for scope, rate in throttles.items():
+        try:
+            known = scope in DEFAULT_RATES
+            parse_rate(rate)
+        except (TypeError, ValueError):
+            known = False
+        if not known:
+            errors.append(
+                Error(
+                    f"TALK_CALLS['THROTTLES'][{scope!r}] = {rate!r} is not a known scope with a rate 'N/seconds' or None.",
+                    hint=f"Scopes: {', '.join(sorted(DEFAULT_RATES))}.",
+                    id="talk_calls.E011",
+                )
+            )
+    alias = value.get("THROTTLE_CACHE", "default")
+    if alias not in getattr(settings, "CACHES", {"default": {}}):
+        errors.append(Error(f"TALK_CALLS['THROTTLE_CACHE'] {alias!r} is not in CACHES.", id="talk_calls.E012"))
+    return errors
 
 
 def _ice_servers(value: dict) -> list[Error]:
@@ -193,6 +225,7 @@ _SETTING_CHECKS = (
     _timeouts,
     _guest_users_group,
     _client_address_header,
+    _throttles,
     _ice_servers,
     _signaling_mode,
     _signaling_servers,
@@ -204,11 +237,34 @@ _SETTING_CHECKS = (
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010, E020 ... E025)."""
+    """Validate ``settings.TALK_CALLS`` (E001 ... E007, E010 ... E012, E020 ... E025)."""
     value = getattr(settings, "TALK_CALLS", {})  # not app_settings: its validation is this check's job
     if not isinstance(value, dict):
         return [Error("TALK_CALLS must be a dict.", hint="Set TALK_CALLS = {...} or remove it.", id="talk_calls.E001")]
     return [error for check in _SETTING_CHECKS for error in check(value)]
+
+
+_PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.security, deploy=True)
+def check_throttle_cache(app_configs=None, **kwargs):
+    """Warn when throttles are counted in a cache that each process keeps for itself."""
+    value = getattr(settings, "TALK_CALLS", {})
+    alias = value.get("THROTTLE_CACHE", "default") if isinstance(value, dict) else "default"
+    backend = getattr(settings, "CACHES", {}).get(alias, {}).get("BACKEND", "")
+    if backend in _PROCESS_LOCAL_CACHES:
+        return [
+            Warning(
+                f"The throttle cache {alias!r} ({backend.rsplit('.', 1)[-1]}) is not shared between worker processes.",
+                hint="Use the database, Redis or Memcached cache, or each worker counts password guesses on its own.",
+                id="talk_calls.W001",
+            )
+        ]
+    return []
 
 
 _REQUIRED_MIDDLEWARE = [

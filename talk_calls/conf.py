@@ -17,7 +17,7 @@ DEFAULTS = {
     "MAX_CALL_DURATION": 0,
     "GUEST_USERS_GROUP": "guest_app",
     # The request.META key of a header a trusted proxy sets to the client's address
-    # (e.g. "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. Only for the admin's session list.
+    # (e.g. "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. For the admin's session list and the throttles.
     "CLIENT_ADDRESS_HEADER": None,
     # Internal signaling (talk-signaling section D): "host:port" strings, and dicts
     # {"server": "host:port", "secret": ..., "schemes": "turn", "protocols": "udp,tcp"}
@@ -33,6 +33,13 @@ DEFAULTS = {
     # key of the algorithm; empty: only hello v1 tickets (all Debian's 0.4.1 speaks).
     "SIGNALING_TOKEN_PRIVATE_KEY": "",
     "SIGNALING_TOKEN_ALGORITHM": "ES256",
+    # Hardening (issue 11): see talk_calls/throttling.py and README "Settings".
+    "THROTTLES": {},
+    "THROTTLE_CACHE": "default",
+    "PASSWORD_HASH_CONCURRENCY": 2,
+    "PASSWORD_HASH_WAIT": 10,
+    "MAX_GUESTS_PER_ROOM": 100,
+    "DIALOUT_TIMEOUT": 60,
 }
 
 

@@ -152,6 +152,17 @@ GUEST_ACTOR_TYPES = (ActorType.GUESTS, ActorType.EMAILS)
 COLLECTIVE_ACTOR_TYPES = (ActorType.GROUPS, ActorType.CIRCLES)
 
 
+class DialOutState(models.TextChoices):
+    """Where a dial-out to a phone attendee stands; only ``DIALING`` blocks another dial-out."""
+
+    NONE = "", "never dialed"
+    DIALING = "dialing", "dialing"
+    CONNECTED = "connected", "connected"
+    REJECTED = "rejected", "rejected"
+    FAILED = "failed", "failed"
+    ENDED = "ended", "ended"
+
+
 class SessionState(models.IntegerChoices):
     INACTIVE = 0, "inactive"
     ACTIVE = 1, "active"

@@ -11,6 +11,8 @@ shows which one an error answers:
   ``data: null`` or ``{"error": key[, "message"]}``: ``BadRequest``, ``NotFound``,
   ``ForbiddenError``, ``PreconditionFailed``, ``NotImplementedError_``,
   ``InvalidParameter``; ``Conflict`` answers a payload of its own.
+- ``ThrottleExceeded`` (429) and ``ServiceUnavailable`` (503, a lost database connection)
+  answer ``data: []`` with ``Retry-After``.
 - ``NotLoggedIn`` is the one 401 (``meta.statuscode`` 997); ``CSRFCheckFailed`` is the
   plain 412 ``{"message": "CSRF check failed"}``, outside the envelope.
 
@@ -28,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework import status
@@ -48,6 +51,8 @@ class OCSError(drf.APIException):
     default_code = "ocs"
     #: ``meta.statuscode`` when it is not the HTTP status.
     ocs_statuscode: int | None = None
+    #: HTTP headers of the answer (``Retry-After``).
+    headers: dict | None = None
 
     def __init__(self, detail=None, *, data=None):
         super().__init__(detail if detail else self.default_detail)
@@ -216,6 +221,35 @@ class SessionInCall(Conflict):
         self.session = session
 
 
+class ThrottleExceeded(OCSError):
+    """429 with ``Retry-After``: a throttle of ``throttling`` is used up (``data: []``)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, *, wait: int, scope: str = ""):
+        super().__init__(f"Too many requests, retry after {wait} seconds")
+        self.wait = int(wait)
+        self.scope = scope
+        self.headers = {"Retry-After": str(self.wait)}
+
+    def payload(self):
+        return []
+
+
+class ServiceUnavailable(OCSError):
+    """503: the database went away in the middle of the request; nothing was committed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Service temporarily unavailable, retry"
+
+    def __init__(self):
+        super().__init__()
+        self.headers = {"Retry-After": "1"}
+
+    def payload(self):
+        return []
+
+
 class CSRFCheckFailed(drf.APIException):
     """412 with the plain JSON body ``{"message": "CSRF check failed"}``, not OCS-wrapped."""
 
@@ -276,7 +310,16 @@ def ocs_exception_handler(exc, context):
     if isinstance(exc, CSRFCheckFailed):
         return Response({"message": str(exc.detail)}, status=exc.status_code)
     if isinstance(exc, OCSError):
-        return OCSResponse(exc.payload(), exc.status_code, message=exc.message(), statuscode=exc.ocs_statuscode)
+        return OCSResponse(
+            exc.payload(), exc.status_code, message=exc.message(), statuscode=exc.ocs_statuscode, headers=exc.headers
+        )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database dropped the connection (or refused it): the transaction is gone,
+        # nothing was committed. Close the broken connection so the rest of this request
+        # (the session middleware) and the next one reconnect.
+        close_old_connections()
+        unavailable = ServiceUnavailable()
+        return OCSResponse([], 503, message=unavailable.message(), headers=unavailable.headers)
     for exc_class, status_code, data, message, statuscode in FOREIGN_ERRORS:
         if isinstance(exc, exc_class):
             headers = _throttled_headers(exc) if isinstance(exc, drf.Throttled) else None

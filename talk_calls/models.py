@@ -24,6 +24,7 @@ from .constants import (
     PERMISSIONS_MAX_DEFAULT,
     ActorType,
     CallEventKind,
+    DialOutState,
     InCallFlag,
     Listable,
     LobbyState,
@@ -220,6 +221,10 @@ class Attendee(models.Model):
     pin = models.CharField(max_length=32, blank=True)
     phone_number = models.CharField(max_length=64, blank=True)
     call_id = models.CharField(max_length=255, blank=True, help_text="Dial-out call id from the SIP backend.")
+    dialout_state = models.CharField(max_length=16, choices=DialOutState.choices, blank=True, default=DialOutState.NONE)
+    dialout_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the running dial-out started; none: this number may be dialed."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AttendeeQuerySet.as_manager()

@@ -5,16 +5,148 @@ DELETE, the web client a JSON body, iOS ``silentFor[]=a&silentFor[]=b`` in a for
 (CONTRACT section 3). ``Params`` merges them (body wins over query) and converts with
 Talk's rules; a value of the wrong type raises ``InvalidParameter`` (400
 ``{"error": <name>}``), never a 500. Unknown parameters are ignored.
+
+Every string that reaches a view passes ``check_values`` first, in one place
+(``Params.from_request``): query, form and JSON values, dictionary keys and list items at
+any depth must be valid UTF-8 text (no lone surrogate), contain no NUL or other control
+character (tab, line feed and carriage return are text) and stay within
+``MAX_STRING_LENGTH``; a body nests at most ``MAX_JSON_DEPTH`` levels (checked on the raw
+bytes before the JSON is parsed) and holds at most ``MAX_VALUES`` values. The typed getters
+then apply each parameter's own length.
 """
 
 import re
 from collections.abc import Mapping
+from io import BytesIO
 
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPartParser
 
 from .exceptions import InvalidParameter
 
-PARSER_CLASSES = [JSONParser, FormParser, MultiPartParser]
+#: No Talk parameter is longer; the getters apply the tighter per-parameter limits.
+MAX_STRING_LENGTH = 65536
+#: Parameters that carry a whole JSON document as a string, bounded by the body limit
+#: instead: internal signaling's ``messages`` (its decoded strings pass ``check_values``).
+DOCUMENT_PARAMETERS = frozenset({"messages"})
+#: Deepest JSON nesting accepted: Talk bodies nest two levels (``participants.users``).
+MAX_JSON_DEPTH = 32
+#: Most strings, numbers and containers a body or query may hold.
+MAX_VALUES = 10000
+
+#: JSON string literals, to be blanked out before brackets are counted.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+#: Lone surrogates cannot be encoded as UTF-8 (PostgreSQL refuses them); NUL and the other C0
+#: controls (but tab, line feed, carriage return) and DEL are no text a Talk client shows.
+_BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Return whether the JSON text ``raw`` nests deeper than ``limit``. Runs in C-speed
+    passes, without parsing: strings are blanked, then the innermost ``[]``/``{}`` pairs are
+    removed ``limit`` times; anything left is deeper. Unbalanced text is left to the parser
+    (which refuses it; a ``RecursionError`` on it is caught as a parse error)."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, bytes(set(range(256)) - set(b"[]{}")))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if shorter == brackets:
+            return False  # unbalanced: the parser refuses it, with its own message
+        brackets = shorter
+    return bool(brackets)
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies whose nesting is checked before ``json.loads`` sees them (400 ``body``)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if json_depth_exceeds(raw):
+            raise ParseError(f"JSON nesting deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            return super().parse(BytesIO(raw), media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON nesting too deep")
+
+
+class _DiscardFiles(FileUploadHandler):
+    """An upload handler that keeps no file part: nothing is buffered or written to disk."""
+
+    def new_file(self, *args, **kwargs):
+        raise SkipFile()
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
+
+
+class FieldsOnlyMultiPartParser(MultiPartParser):
+    """Multipart forms read for their fields only: file parts are skipped, never stored
+    (no Talk endpoint takes a file); the whole body is bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    in ``views.base.OCSView`` before this runs."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            parser = DjangoMultiPartParser(meta, stream, [_DiscardFiles()], encoding)
+            data, files = parser.parse()
+            return DataAndFiles(data, files)
+        except MultiPartParserError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}")
+
+
+PARSER_CLASSES = [BoundedJSONParser, FormParser, FieldsOnlyMultiPartParser]
+
+
+def check_values(values: dict, *, error: str = "body") -> None:
+    """Raise ``InvalidParameter`` unless every string in ``values`` (keys, values, list items,
+    at any depth) is UTF-8 text without NUL within ``MAX_STRING_LENGTH``, the nesting stays
+    within ``MAX_JSON_DEPTH`` and there are at most ``MAX_VALUES`` values. The answer is 400
+    ``{"error": error}`` (``body``: the key every endpoint's description lists for a refused
+    request) and ``meta.message`` names the parameter. Iterative: no recursion to exhaust."""
+    stack: list[tuple[str | None, object, int]] = [(None, values, 0)]
+    seen = 0
+    while stack:
+        name, value, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise InvalidParameter(error, f"more than {MAX_VALUES} values")
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidParameter(error, f"{name or 'the body'} is nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, str):
+            _check_string(name or "body", value, error, long=depth == 1 and name in DOCUMENT_PARAMETERS)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    _check_string(name or "body", key, error)
+                stack.append((name if name is not None else str(key), item, depth + 1))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                stack.append((name or "body", item, depth + 1))
+
+
+def _check_string(name: str, value: str, error: str, *, long: bool = False) -> None:
+    if not long and len(value) > MAX_STRING_LENGTH:
+        raise InvalidParameter(error, f"{name} is longer than {MAX_STRING_LENGTH} characters")
+    match = _BAD_CHARACTERS.search(value)
+    if match is not None:
+        what = (
+            "characters that are not valid UTF-8 text"
+            if "\ud800" <= match.group() <= "\udfff"
+            else "control characters"
+        )
+        raise InvalidParameter(error, f"{name} must not contain {what}")
+
 
 _TRUE = ("true", "1")
 _FALSE = ("false", "0")
@@ -88,6 +220,7 @@ class Params:
         if not isinstance(data, Mapping):
             raise InvalidParameter("body", "The JSON body must be an object")
         values.update(_flatten(data))
+        check_values(values)
         return cls(values)
 
     def __contains__(self, name):

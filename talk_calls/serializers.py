@@ -43,10 +43,11 @@ def timestamp(value) -> int:
     return int(value.timestamp()) if value else 0
 
 
-def peers_payload(rows, token: str) -> list[dict]:
+def peers_payload(rows, token: str, *, moderator: bool) -> list[dict]:
     """Return the ``GET /call`` list from ``Session.objects.peer_rows`` tuples (no model
     instances). A user attendee without a stored name shows the user's live name (one
-    query for all of them), or the user id (``Attendee.resolved_display_name``)."""
+    query for all of them), or the user id (``Attendee.resolved_display_name``). A phone
+    attendee's number is masked unless the caller is a ``moderator`` (``mask_phone_number``)."""
     rows = list(rows)
     nameless = {
         user_id for _, _, actor_type, _, name, user_id in rows if not name and user_id and actor_type == ActorType.USERS
@@ -60,13 +61,19 @@ def peers_payload(rows, token: str) -> list[dict]:
         {
             "actorType": actor_type,
             "actorId": actor_id,
-            "displayName": name or (live_names.get(user_id, actor_id) if actor_type == ActorType.USERS else name),
+            "displayName": _peer_name(actor_type, actor_id, name, live_names.get(user_id), moderator=moderator),
             "token": token,
             "lastPing": int(last_ping.timestamp()),
             "sessionId": session_id,
         }
         for session_id, last_ping, actor_type, actor_id, name, user_id in rows
     ]
+
+
+def _peer_name(actor_type: str, actor_id: str, name: str, live_name: str | None, *, moderator: bool) -> str:
+    if actor_type == ActorType.PHONES and name and not moderator:
+        return mask_phone_number(name)
+    return name or ((live_name or actor_id) if actor_type == ActorType.USERS else name)
 
 
 def _notification_level(room: Room, participant: Participant) -> int:
@@ -301,6 +308,22 @@ def one_to_one_partners(rooms, user_id: str | None) -> dict:
     return {pk: (partner, names.get(partner, partner)) for pk, partner in partners.items()}
 
 
+def mask_phone_number(number: str) -> str:
+    """Return ``number`` without its last four characters, as the reference shows phone
+    attendees (``substr($number, 0, -4) . '…'`` in ``RoomController::addParticipantToRoom``)."""
+    return number[:-4] + "…" if len(number) > 4 else "…"
+
+
+def attendee_display_name(attendee: Attendee, caller: Participant) -> str:
+    """Return ``attendee``'s display name as ``caller`` may see it: a phone attendee's number
+    is masked for everyone but moderators."""
+    name = attendee.resolved_display_name()
+    if attendee.actor_type == ActorType.PHONES and not caller.is_moderator:
+        if attendee.phone_number and attendee.phone_number in name:
+            return name.replace(attendee.phone_number, mask_phone_number(attendee.phone_number))
+    return name
+
+
 def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> dict:
     """Return one entry of ``GET /room/{token}/participants`` (reference section 5.3).
 
@@ -327,7 +350,7 @@ def participant_payload(attendee: Attendee, room: Room, caller: Participant) -> 
         "attendeeId": attendee.pk,
         "actorId": attendee.actor_id,
         "actorType": attendee.actor_type,
-        "displayName": attendee.resolved_display_name(),
+        "displayName": attendee_display_name(attendee, caller),
         "permissions": attendee.effective_permissions(room),
         "attendeePermissions": attendee.permissions,
         "attendeePin": attendee.pin if show_pin else "",

@@ -6,6 +6,10 @@ raises ``DialOutError``. The app ships ``ConsoleDialOutBackend``, the dial-out t
 Django's console e-mail backend: it logs the request and answers a generated call id.
 No backend configured: ``POST /call/{token}/dialout/{attendeeId}`` answers 501.
 
+A number being dialed cannot be dialed again until the backend reports the outcome with
+``talk_calls.services.dialout.report_dialout_outcome(call_id, outcome)`` or
+``DIALOUT_TIMEOUT`` passes (docs/dialout.md); the console backend reports nothing.
+
 A backend is instantiated once per dial-out and called inside the request; keep it fast
 (give the bridge a short connect timeout) since the caller waits for it.
 """

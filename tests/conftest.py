@@ -1,6 +1,7 @@
 """Shared pytest fixtures: users, rooms, OCS clients."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 
 from tests.factories import AttendeeFactory, RoomFactory, UserFactory
@@ -22,6 +23,13 @@ def pytest_collection_modifyitems(config, items):
 def fast_password_hasher(settings):
     # Basic auth runs the hasher once per Django session; keep that cheap in tests.
     settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    # Throttle counters live in the cache; every test starts with none used up.
+    caches["default"].clear()
+    yield
 
 
 @pytest.fixture

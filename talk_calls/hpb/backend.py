@@ -4,15 +4,13 @@
 returns the OCS ``data`` the server expects: ``auth`` (hello v1 tickets), ``room`` (join and
 leave) and ``ping``; anything else is ``unknown_type``. Errors are answers of type
 ``error`` (the reference's codes), never exceptions, except ``MalformedRequest`` for a
-signed body that is not shaped like any request. Repeated checksum failures are counted
-per client address in Django's cache (``is_throttled`` / ``record_failure``), so every app
-server process shares the count when the cache is shared.
+signed body that is not shaped like any request. Checksums and their throttle are the
+view's (``views/hpb.py``).
 """
 
 import logging
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,12 +25,8 @@ from .payloads import NO_SESSION_ID, room_properties, signaling_permissions
 
 logger = logging.getLogger(__name__)
 
-#: Checksum failures per client address allowed in ``FAILURE_WINDOW`` seconds before 429.
-FAILURE_LIMIT = 10
-FAILURE_WINDOW = 300
 #: Session ids per UPDATE of a ping (keeps every database's parameter limit).
 PING_CHUNK = 500
-_FAILURE_KEY = "talk_calls:hpb-backend-failures:{}"
 
 
 class MalformedRequest(ValueError):
@@ -44,20 +38,6 @@ def error(code: str, message: str) -> dict:
 
 
 NO_SUCH_ROOM = ("no_such_room", "The user is not invited to this room.")
-
-
-def is_throttled(address: str) -> bool:
-    """Return whether ``address`` failed the checksum ``FAILURE_LIMIT`` times within the window."""
-    return (cache.get(_FAILURE_KEY.format(address)) or 0) >= FAILURE_LIMIT
-
-
-def record_failure(address: str) -> None:
-    key = _FAILURE_KEY.format(address)
-    cache.add(key, 0, FAILURE_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, FAILURE_WINDOW)
 
 
 def _object(message: dict, name: str) -> dict:

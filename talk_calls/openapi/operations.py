@@ -154,7 +154,7 @@ CALL_OPERATIONS = {
     ),
     "dial_out": Operation(
         "Phone a phone attendee through the SIP dial-out backend",
-        raises=(NO_CALL_YET, NotFound(), (501, error_object(None))),
+        raises=(NO_CALL_YET, NotFound(), BadRequest("dialing"), (501, error_object(None))),
     ),
     "notification_state": Operation(
         "Tell a ringing phone whether to keep ringing",
@@ -325,7 +325,7 @@ PARTICIPANT_OPERATIONS = {
             Param("force", {**BOOLEAN, "default": True}, "End this browser's previous session even if in a call"),
         ),
         ok=(ROOM,),
-        raises=(NotFound(), ForbiddenError("password"), SessionInCall(None)),
+        raises=(NotFound(), ForbiddenError("password"), ForbiddenError("guests"), SessionInCall(None)),
     ),
     "leave": Operation("Leave a conversation: end the caller's Talk session"),
     "leave_for_good": Operation(

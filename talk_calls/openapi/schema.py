@@ -58,6 +58,10 @@ COMMON_ERRORS = (
     (401, EMPTY_LIST, NotLoggedIn.ocs_statuscode),
     (413, error_object(["body"]), None),
     (415, error_object(["content-type"]), None),
+    # Throttles and the password-hash bound (talk_calls.throttling), with Retry-After.
+    (429, EMPTY_LIST, None),
+    # The database connection was lost mid-request; nothing was committed (Retry-After).
+    (503, EMPTY_LIST, None),
 )
 UNSAFE_METHODS = ("POST", "PUT", "DELETE")
 STATUS_TEXT = {
@@ -72,7 +76,9 @@ STATUS_TEXT = {
     412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
+    429: "Too many requests (throttled; see Retry-After)",
     501: "Not implemented",
+    503: "Service unavailable (retry; see Retry-After)",
 }
 FALLBACK = Operation("(not described)", ok=((200, {}),))
 

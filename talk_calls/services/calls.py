@@ -447,11 +447,13 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
 
     Raise ``NoTalkSession`` (404 null) when the caller has no Talk session,
     ``InvalidParameter("flags")`` when ``flags`` lack IN_CALL, ``BadRequest()`` (data null)
-    when the session is not in the call. The update is conditional on the session still being in the call, so a
-    racing leave or end-for-everyone is never undone. The room's ``call_flag`` is not
-    touched (reference). Sends ``participant_flags_changed`` and ``participants_changed``
-    on commit when the flags changed; a call that changes nothing but ``last_ping`` sends
-    no signal (as ``ping_call``).
+    when the session is not in the call. The update is conditional on the session still
+    being in the call, so a racing leave or end-for-everyone is never undone. The room's
+    ``call_flag`` takes the requested flags with a database-side OR while the call runs,
+    room row first (the lock order), so it covers every in-call session (the reference
+    leaves it, a FIXME there); flags the room already covers cost no room write. Sends
+    ``participant_flags_changed`` and ``participants_changed`` on commit when the flags
+    changed; a call that changes nothing but ``last_ping`` sends no signal (as ``ping_call``).
     """
     session = participant.session
     if session is None:
@@ -463,11 +465,17 @@ def update_call_flags(participant: Participant, *, flags: int) -> None:
         old_flags = Session.objects.filter(pk=session.pk).values_list("in_call", flat=True).first()
         if old_flags is None or not old_flags & InCallFlag.IN_CALL:
             raise BadRequest(None, NOT_IN_CALL)
+        room = participant.room
+        if flags & ~room.call_flag:
+            # Room row before session row (the lock order); a PUT whose flags the room
+            # already covers (the usual ping) writes and locks no room row.
+            Room.objects.filter(pk=room.pk, active_since__isnull=False).exclude(
+                call_flag=F("call_flag").bitor(flags)
+            ).update(call_flag=F("call_flag").bitor(flags))
         if not _set_session_flags(session, masked, only_if_in_call=True):
             raise BadRequest(None, NOT_IN_CALL)
         if old_flags == masked:
             return
-        room = participant.room
         send_on_commit(
             signals.participant_flags_changed,
             room,

@@ -14,7 +14,9 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import throttling
 from ..access import Actor, Participant, TalkSessionMap, find_room, listable_filter, map_token
+from ..conf import app_settings
 from ..constants import (
     GROUP_TYPES,
     SESSION_ID_ALPHABET,
@@ -121,7 +123,14 @@ def _check_password(room: Room, actor: Actor, *, password: str, previous: Sessio
             raise NotFound(None, CANNOT_JOIN)
         if previous is not None or not room.has_password:
             return False
-    if not room.check_password(password):
+    # Guessing is throttled per client address and per room, before the hasher runs.
+    throttling.check("room_password_address", actor.address)
+    throttling.check("room_password_room", room.pk)
+    with throttling.password_hash_slot():
+        correct = room.check_password(password)
+    if not correct:
+        throttling.hit("room_password_address", actor.address)
+        throttling.hit("room_password_room", room.pk)
         raise ForbiddenError("password", WRONG_PASSWORD)
     return True
 
@@ -155,8 +164,22 @@ def _user_attendee(room: Room, actor: Actor, *, verified: bool) -> Attendee:
     return attendee
 
 
+def _check_guest_cap(room: Room) -> None:
+    """Raise ``ForbiddenError("guests")`` when the room already holds ``MAX_GUESTS_PER_ROOM``
+    live guest sessions (room lock held; stale ones are the sweeper's, and do not count)."""
+    cap = app_settings.MAX_GUESTS_PER_ROOM
+    if not cap:
+        return
+    live = Session.objects.filter(
+        room=room, attendee__actor_type=ActorType.GUESTS, last_ping__gte=kill_cutoff()
+    ).count()
+    if live >= cap:
+        raise ForbiddenError("guests", "This conversation has no room for more guests")
+
+
 def _guest_attendee(room: Room, actor: Actor) -> tuple[Attendee, str]:
     """Return the guest attendee and the id of the session to create for it (room lock held)."""
+    _check_guest_cap(room)
     session_id = new_session_id()
     guest_id = actor.sessions.guest_id(room.token)
     attendee = None
@@ -188,7 +211,9 @@ def join_room(
     so operators can tell one user's devices apart.
 
     Raise ``NotFound`` (404 null) for rooms the actor may not join, ``ForbiddenError
-    ("password")`` (403) for a wrong password, ``SessionInCall`` (409) when ``force`` is false
+    ("password")`` (403) for a wrong password, ``ThrottleExceeded`` (429) past the
+    ``guest_join_address`` or room-password throttles, ``ForbiddenError("guests")`` (403)
+    when a guest would pass ``MAX_GUESTS_PER_ROOM``, ``SessionInCall`` (409) when ``force`` is false
     and this browser's previous session of the room is in a call. A previous session of
     the same browser is otherwise ended first (which may end the call; its attendee stays,
     so a self-joined user who reloads keeps its attendee id). Checks the password before,
@@ -200,6 +225,9 @@ def join_room(
         room = find_room(token, actor)
     except RoomNotFound as exc:
         raise NotFound(None, CANNOT_JOIN) from exc
+    if not actor.is_user:
+        # Anonymous floods: every guest join counts, refused or not.
+        throttling.count("guest_join_address", actor.address)
     previous = _previous_session(room, actor)
     if previous is not None and not force and previous.in_call:
         raise SessionInCall(previous)

@@ -10,7 +10,10 @@ may not publish. ``from`` is stamped by the server. Other ``ev`` values are igno
 Limits answer a clear 4xx and relay nothing: ``messages`` must be a JSON list (400
 ``messages``), at most ``MAX_MESSAGES_PER_REQUEST`` elements (413 ``messages``), each
 ``fn`` at most ``MAX_MESSAGE_LENGTH`` characters (413 ``message``), and a session sends
-at most ``RATE_LIMIT_MESSAGES`` per ``RATE_LIMIT_WINDOW`` seconds (429 ``rate``).
+at most ``RATE_LIMIT_MESSAGES`` per ``RATE_LIMIT_WINDOW`` seconds (429 ``rate``). The
+decoded list passes the app's one string check (``parsers.check_values``: no lone
+surrogate, NUL or control character, nesting bounded before ``json.loads``), 400
+``messages``.
 """
 
 import hashlib
@@ -21,6 +24,7 @@ from django.core.cache import cache
 
 from ..constants import USER_MODERATOR_TYPES, Permission
 from ..exceptions import BadRequest, PayloadTooLarge, TooManyRequests
+from ..parsers import check_values, json_depth_exceeds
 
 MAX_MESSAGES_PER_REQUEST = 100
 MAX_MESSAGE_LENGTH = 64 * 1024
@@ -34,9 +38,11 @@ DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 def parse_messages(raw) -> list:
     """Return the list of ``messages`` (a JSON string of a list, or a list); raise the limits' 4xx."""
     if isinstance(raw, str):
+        if json_depth_exceeds(raw.encode("utf-8", "surrogatepass")):
+            raise BadRequest("messages", "messages nests too deep")
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadRequest("messages", "messages is not valid JSON")
     if not isinstance(raw, list):
         raise BadRequest("messages", "messages must be a list")
@@ -45,6 +51,7 @@ def parse_messages(raw) -> list:
     for item in raw:
         if isinstance(item, dict) and isinstance(item.get("fn"), str) and len(item["fn"]) > MAX_MESSAGE_LENGTH:
             raise PayloadTooLarge("message", f"A message has more than {MAX_MESSAGE_LENGTH} characters")
+    check_values({"messages": raw}, error="messages")
     return raw
 
 

@@ -9,6 +9,8 @@ same as a DRF ``ViewSet``; ``TokenViewSet`` adds the caller (``self.actor``) and
 participant in the room of the ``token`` path argument.
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework.exceptions import MethodNotAllowed
@@ -68,6 +70,18 @@ def enforce_csrf(request) -> None:
         raise CSRFCheckFailed()
 
 
+def check_body_size(request) -> None:
+    """Raise 413 for a body announced over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, whatever its content
+    type: Django bounds only non-file data, so a multipart file part would pass unchecked."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except (TypeError, ValueError):
+        length = 0
+    if limit is not None and length > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+
+
 class OCSView(APIView):
     authentication_classes = [BasicAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
@@ -124,6 +138,7 @@ class OCSView(APIView):
         # here so that a forged or malformed request never reaches a room lookup.
         super().perform_authentication(request)
         enforce_csrf(request)
+        check_body_size(request)
         self.params  # noqa: B018 - parse the body now: errors answer before any state change
 
     @property

@@ -75,7 +75,7 @@ class CallViewSet(TokenViewSet):
 
     def list(self, request, token):
         room = self.participant.room
-        return OCSResponse(peers_payload(call_peers(room), room.token))
+        return OCSResponse(peers_payload(call_peers(room), room.token, moderator=self.participant.is_moderator))
 
     def join(self, request, token):
         flags = self._flags()

@@ -4,12 +4,15 @@ app about tickets, rooms and pings (talk-signaling.md section C3).
 The request is authenticated by its checksum (C2), not by cookies or CSRF tokens. Like the
 reference, every answer is HTTP 200 in the OCS envelope, errors included (a bad or missing
 checksum is ``invalid_request``); on top of it a client address with repeated checksum
-failures gets 429, and a signed body that is no backend request gets 400.
+failures gets 429 with ``Retry-After`` (``throttling`` scope ``signaling_backend_address``,
+counted in the shared throttle cache), and a signed body that is no backend request gets 400.
 """
 
 import json
 
+from .. import throttling
 from ..conf import app_settings
+from ..exceptions import ThrottleExceeded
 from ..hpb import backend
 from ..hpb.checksum import CHECKSUM_HEADER, RANDOM_HEADER, verify
 from ..openapi.operations import SIGNALING_BACKEND_OPERATIONS
@@ -18,6 +21,7 @@ from ..renderers import OCSResponse
 from .base import OCSView
 
 UNAUTHENTICATED = backend.error("invalid_request", "The request could not be authenticated.")
+THROTTLE_SCOPE = "signaling_backend_address"
 
 
 def _header(request, name: str) -> str | None:
@@ -33,13 +37,17 @@ class SignalingBackendView(OCSView):
         pass  # the checksum authenticates the request; the raw body is read in post()
 
     def post(self, request, *args, **kwargs):
-        address = request.META.get("REMOTE_ADDR", "")
-        if backend.is_throttled(address):
-            return OCSResponse(UNAUTHENTICATED, 429, message="Too many requests that could not be authenticated")
+        address = throttling.client_address(request)
+        try:
+            throttling.check(THROTTLE_SCOPE, address)
+        except ThrottleExceeded as exc:
+            # The answer keeps the backend's shape: the signaling server reads ocs.data.
+            message = "Too many requests that could not be authenticated"
+            return OCSResponse(UNAUTHENTICATED, 429, message=message, headers=exc.headers)
         body = request._request.body
         secret = app_settings.SIGNALING_SECRET
         if not verify(secret, _header(request, RANDOM_HEADER), _header(request, CHECKSUM_HEADER), body):
-            backend.record_failure(address)
+            throttling.hit(THROTTLE_SCOPE, address)
             return OCSResponse(UNAUTHENTICATED, 200)
         try:
             message = json.loads(body)

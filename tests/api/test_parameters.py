@@ -245,7 +245,9 @@ def test_bad_integer_text_is_400_flags_from_every_place(call_pair, transport, va
 def test_nul_in_a_string_is_400_naming_it(client_for, public_room):
     response = client_for().join_room(public_room.token, password="a\x00b")
     assert response.status_code == 400
-    assert ocs_data(response)["error"] == "password"
+    # One check for every string (issue 11): the key is "body", the message names the parameter.
+    assert ocs_data(response)["error"] == "body"
+    assert response.json()["ocs"]["meta"]["message"] == "password must not contain control characters"
     assert not Session.objects.exists()
 
 

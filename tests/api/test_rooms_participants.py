@@ -1,8 +1,10 @@
 """The participant list and attendee changes: /participants, /attendees, /moderators, permissions."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -51,7 +53,9 @@ def test_list_merges_sessions_per_attendee(room, owner):
     assert entries[owner.pk]["permissions"] == 254
 
 
-def test_list_removes_sessions_past_kill_timeout_through_the_leave_path(room, owner):
+def test_list_hides_sessions_past_kill_timeout_and_the_sweeper_removes_them(room, owner):
+    """A read changes nothing (issue 11): stale sessions are hidden; the periodic command
+    removes them through the leave path."""
     Room.objects.filter(pk=room.pk).update(active_since=timezone.now(), call_flag=7)
     user = AttendeeFactory(room=room)
     stale = SessionFactory(attendee=user, joined=True, stale=True)
@@ -59,6 +63,10 @@ def test_list_removes_sessions_past_kill_timeout_through_the_leave_path(room, ow
     SessionFactory(attendee=guest, stale=True)
     entries = ocs_data(participants(OCSClient(owner.user, basic=False), room))
     assert [e["attendeeId"] for e in entries] == [owner.pk, user.pk]
+    assert entries[1]["sessionIds"] == [] and entries[1]["inCall"] == 0
+    assert Session.objects.filter(pk=stale.pk).exists()
+    assert Room.objects.get(pk=room.pk).active_since is not None
+    call_command("talk_calls_cleanup", stdout=StringIO())
     assert not Session.objects.filter(pk=stale.pk).exists()
     assert Room.objects.get(pk=room.pk).active_since is None
     kinds = set(CallEvent.objects.filter(room=room).values_list("kind", flat=True))
@@ -113,10 +121,11 @@ def test_list_query_count_does_not_grow(room, owner, django_assert_num_queries):
             SessionFactory(attendee=AttendeeFactory(room=room, guest=True))
 
     build(2)
-    with django_assert_num_queries(6):
+    # One read: no EXISTS probe for stale sessions any more (the sweeper removes them).
+    with django_assert_num_queries(5):
         assert len(ocs_data(participants(client, room))) == 5
     build(6)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(ocs_data(participants(client, room))) == 17
 
 

@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from talk_calls.constants import InCallFlag, ParticipantType, Permission
-from talk_calls.hpb.backend import FAILURE_LIMIT
 from talk_calls.hpb.checksum import checksum
 from talk_calls.models import Session
 from talk_calls.signaling.tickets import make_ticket
+from talk_calls.throttling import DEFAULT_RATES, parse_rate
 from tests.factories import AttendeeFactory, RoomFactory, SessionFactory, UserFactory
 
 URL = "/ocs/v2.php/apps/spreed/api/v3/signaling/backend"
@@ -100,6 +100,9 @@ def test_without_a_configured_secret_nothing_is_accepted(settings):
     assert data(response)["error"]["code"] == "invalid_request"
 
 
+FAILURE_LIMIT, _ = parse_rate(DEFAULT_RATES["signaling_backend_address"])
+
+
 @pytest.mark.django_db
 def test_repeated_failures_are_throttled_per_address_even_with_a_good_checksum():
     for _ in range(FAILURE_LIMIT):
@@ -107,6 +110,7 @@ def test_repeated_failures_are_throttled_per_address_even_with_a_good_checksum()
     throttled = post({"type": "ping", "ping": {"entries": []}}, address="10.9.9.9")
     assert throttled.status_code == 429
     assert data(throttled)["error"]["code"] == "invalid_request"
+    assert 1 <= int(throttled["Retry-After"]) <= 300
     # Another address (the real signaling server) is not affected.
     assert data(post({"type": "ping", "ping": {"entries": []}}, address="10.9.9.10"))["type"] == "room"
 

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+import types
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from talk_calls.constants import InCallFlag, ParticipantType, Permission
 from talk_calls.models import Attendee, Session
+from talk_calls.signaling import messages as signaling_messages
 from talk_calls.signaling.messages import MAX_MESSAGE_LENGTH, MAX_MESSAGES_PER_REQUEST, RATE_LIMIT_MESSAGES
 from talk_calls.views import signaling as signaling_views
 from tests.factories import AttendeeFactory, RoomFactory
@@ -233,8 +235,12 @@ def test_limits_answer_4xx_and_relay_nothing(two, short_polls, settings):
     assert relayed(data(polled)) == []
 
 
-def test_a_session_over_its_message_rate_gets_429(two, short_polls):
+def test_a_session_over_its_message_rate_gets_429(two, short_polls, monkeypatch):
     room, alice, bob = two
+    # The limit counts per fixed window of the clock: hold the clock inside one window, so a
+    # slow run cannot cross into the next one halfway and start counting afresh.
+    frozen = time.time()
+    monkeypatch.setattr(signaling_messages, "time", types.SimpleNamespace(time=lambda: frozen))
 
     async def scenario():
         a, b, sa, sb = await joined_pair(room, alice, bob)()
