@@ -8,12 +8,14 @@ start-call permission) are predicates here so permission classes, serializers an
 services share them.
 """
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import connections, router
 from django.db.models import Prefetch, Q
 
 from .conf import app_settings
@@ -31,6 +33,7 @@ from .constants import (
 )
 from .exceptions import NotFound, ParticipantNotFound, RoomNotFound
 from .models import Attendee, Room, Session, kill_cutoff
+from .sqlrows import ModelColumns
 from .throttling import client_address, client_ip
 
 SESSION_MAP_KEY = "talk_calls_sessions"
@@ -313,11 +316,7 @@ def find_participant(token: str, actor: Actor, *, require_session: bool = False)
     """
     session_id = actor.sessions.session_id(token)
     if session_id:
-        session = (
-            Session.objects.select_related("attendee", "room", "attendee__user")
-            .filter(session_id=session_id, room__token=token)
-            .first()
-        )
+        session = _session_with_participant(session_id, token)
         if session is not None and actor.owns(session.attendee, token):
             attendee = session.attendee
             attendee.room = session.room
@@ -335,6 +334,59 @@ def find_participant(token: str, actor: Actor, *, require_session: bool = False)
     raise ParticipantNotFound()
 
 
+#: The columns of ``_session_with_participant``: session, attendee, room, the attendee's user.
+_PARTICIPANT_COLUMNS = (
+    ModelColumns(Session, "s"),
+    ModelColumns(Attendee, "a"),
+    ModelColumns(Room, "r"),
+)
+
+
+@functools.cache
+def _user_columns(model) -> ModelColumns:
+    return ModelColumns(model, "u")
+
+
+def _session_with_participant(session_id: str, token: str) -> Session | None:
+    """Return the Talk session ``session_id`` of room ``token`` with its attendee, room and
+    the attendee's user loaded (one query, as ``select_related`` would give them), or None.
+
+    Written in SQL: every request of a Talk client runs it, and compiling the ORM query
+    cost more CPU than the rest of a ``GET /call`` (docs/PERFORMANCE.md).
+    """
+    connection = connections[router.db_for_read(Session)]
+    session_columns, attendee_columns, room_columns = _PARTICIPANT_COLUMNS
+    user_model = Attendee._meta.get_field("user").related_model
+    user_columns = _user_columns(user_model)
+    quote = connection.ops.quote_name
+    table = {model: quote(model._meta.db_table) for model in (Session, Attendee, Room, user_model)}
+    pk = {model: quote(model._meta.pk.column) for model in (Attendee, Room, user_model)}
+    selected = ", ".join(columns.select(connection) for columns in (*_PARTICIPANT_COLUMNS, user_columns))
+    sql = (
+        f"SELECT {selected} FROM {table[Session]} s"
+        f" INNER JOIN {table[Attendee]} a ON a.{pk[Attendee]} = s.{quote('attendee_id')}"
+        f" INNER JOIN {table[Room]} r ON r.{pk[Room]} = s.{quote('room_id')}"
+        f" LEFT OUTER JOIN {table[user_model]} u ON u.{pk[user_model]} = a.{quote('user_id')}"
+        f" WHERE s.{quote('session_id')} = %s AND r.{quote('token')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_id, token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    start = 0
+    instances = []
+    for columns in _PARTICIPANT_COLUMNS:
+        instances.append(columns.instance(row, start, connection))
+        start += len(columns)
+    session, attendee, room = instances
+    user = user_columns.instance(row, start, connection) if attendee.user_id is not None else None
+    Attendee._meta.get_field("user").set_cached_value(attendee, user)
+    attendee.room = room
+    session.attendee, session.room = attendee, room
+    return session
+
+
 def is_held_in_lobby(participant: Participant, now=None) -> bool:
     """Return whether the lobby holds this participant (an expired timer counts as open)."""
     if not participant.room.lobby_active(now):
@@ -348,12 +400,6 @@ def find_attendee(room: Room, attendee_id: int, error: str | None = None) -> Att
     if attendee is None:
         raise NotFound(error, "No attendee with this id in this conversation")
     return attendee
-
-
-def call_peers(room: Room):
-    """Return the sessions that count as in the room's call as ``PEER_ROW_FIELDS`` tuples
-    (one query on the partial index, no model instances; ``serializers.peers_payload``)."""
-    return Session.objects.peer_rows(room)
 
 
 def rooms_for_user(actor: Actor, *, modified_since: int = 0, include_status: bool = False) -> list[Participant]:

@@ -14,6 +14,9 @@ DEFAULTS = {
     "SIP_DIALOUT_BACKEND": None,
     "SESSION_PING_TIMEOUT": 30,
     "SESSION_KILL_TIMEOUT": 100,
+    # Seconds a process reuses the encoded peer list of GET /call while nothing changed in
+    # the call (talk_calls/peerlist.py); 0: read it on every request.
+    "PEER_LIST_MAX_AGE": 5,
     "MAX_CALL_DURATION": 0,
     "GUEST_USERS_GROUP": "guest_app",
     # The request.META key of a header a trusted proxy sets to the client's address

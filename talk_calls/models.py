@@ -122,6 +122,9 @@ class Room(models.Model):
     recording_consent = models.SmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity = models.DateTimeField(default=timezone.now, db_index=True)
+    peers_version = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Moves on with every change of the call's peer list (GET /call's cache)."
+    )
 
     objects = RoomQuerySet.as_manager()
 

@@ -74,6 +74,23 @@ class OCSResponse(Response):
         )
 
 
+def encode_json(data) -> bytes:
+    """Return ``data`` as the compact UTF-8 JSON the app answers, ``<`` and ``>`` escaped."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").encode("utf-8")
+
+
+class EncodedJSON:
+    """A payload encoded beforehand (``encode_json``): ``OCSJSONRenderer`` puts its bytes into
+    the envelope as they are. For answers that are encoded once and served many times
+    (``peerlist``)."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: bytes):
+        self.content = content
+
+
 class OCSJSONRenderer(BaseRenderer):
     media_type = "application/json"
     format = "json"
@@ -82,5 +99,8 @@ class OCSJSONRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-        return text.replace("<", "\\u003C").replace(">", "\\u003E").encode("utf-8")
+        ocs = data.get("ocs") if isinstance(data, dict) else None
+        if isinstance(ocs, dict) and isinstance(ocs.get("data"), EncodedJSON):
+            # The envelope is {"ocs": {"meta": ..., "data": ...}}, in this order.
+            return b'{"ocs":{"meta":' + encode_json(ocs["meta"]) + b',"data":' + ocs["data"].content + b"}}"
+        return encode_json(data)

@@ -44,8 +44,8 @@ def timestamp(value) -> int:
 
 
 def peers_payload(rows, token: str, *, moderator: bool) -> list[dict]:
-    """Return the ``GET /call`` list from ``Session.objects.peer_rows`` tuples (no model
-    instances). A user attendee without a stored name shows the user's live name (one
+    """Return the ``GET /call`` list from ``peerlist.peer_rows`` tuples (no model
+    instances; ``last_ping`` in seconds since the epoch). A user attendee without a stored name shows the user's live name (one
     query for all of them), or the user id (``Attendee.resolved_display_name``). A phone
     attendee's number is masked unless the caller is a ``moderator`` (``mask_phone_number``)."""
     rows = list(rows)
@@ -63,7 +63,7 @@ def peers_payload(rows, token: str, *, moderator: bool) -> list[dict]:
             "actorId": actor_id,
             "displayName": _peer_name(actor_type, actor_id, name, live_names.get(user_id), moderator=moderator),
             "token": token,
-            "lastPing": int(last_ping.timestamp()),
+            "lastPing": int(last_ping),
             "sessionId": session_id,
         }
         for session_id, last_ping, actor_type, actor_id, name, user_id in rows

@@ -8,27 +8,65 @@ no-op and the re-read still refreshes the caller's copy.
 
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 
 from .. import signals
 from ..constants import LobbyState
 from ..exceptions import NotFound, RoomNotFound
 from ..models import Attendee, Room
+from ..sqlrows import ModelColumns
+
+ROOM_COLUMNS = ModelColumns(Room, "")
 
 
 def lock_room(room: Room) -> Room:
     """Re-read every field of ``room`` under its row lock (one query) and return it.
 
+    The lock is taken by the statement that moves ``Room.peers_version`` on: every service
+    that may change who is in the call (or their names) takes this lock, so the cached peer
+    list of ``GET /call`` (``peerlist``) is replaced when the change commits. Where the
+    backend can return rows from an UPDATE (PostgreSQL, SQLite) that is one statement.
+
     Raise ``RoomNotFound`` (404 ``[]``) when the room was deleted since the request found
     it. A lobby whose timer has expired is stored as open here: reads only count it as
     open (``Room.effective_lobby_state``), the next write of the room stores it.
     """
-    try:
-        room.refresh_from_db(from_queryset=Room.objects.select_for_update())
-    except Room.DoesNotExist:
-        raise RoomNotFound("This conversation was deleted") from None
+    if getattr(connection.features, "can_return_rows_from_update", False):
+        quote = connection.ops.quote_name
+        version = quote("peers_version")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(Room._meta.db_table)} SET {version} = {version} + 1 WHERE {quote(Room._meta.pk.column)} = %s"
+                f" RETURNING {ROOM_COLUMNS.select(connection)}",
+                [room.pk],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise RoomNotFound("This conversation was deleted")
+        _load(room, ROOM_COLUMNS.values(row, 0, connection))
+    else:
+        bump_peers_version(room)
+        try:
+            room.refresh_from_db(from_queryset=Room.objects.select_for_update())
+        except Room.DoesNotExist:
+            raise RoomNotFound("This conversation was deleted") from None
     store_expired_lobby(room)
     return room
+
+
+def _load(room: Room, values: list) -> None:
+    """Set ``room``'s fields to ``values`` as ``refresh_from_db`` does (a related object
+    cached for a foreign key whose value changed is dropped)."""
+    for field, value in zip(ROOM_COLUMNS.fields, values, strict=True):
+        if field.is_relation and field.is_cached(room) and getattr(room, field.attname) != value:
+            field.delete_cached_value(room)
+        setattr(room, field.attname, value)
+
+
+def bump_peers_version(room: Room) -> None:
+    """Move ``Room.peers_version`` on (a change of the peer list made without ``lock_room``)."""
+    Room.objects.filter(pk=room.pk).update(peers_version=F("peers_version") + 1)
 
 
 def store_expired_lobby(room: Room, *, now=None) -> bool:

@@ -12,11 +12,11 @@ its subclass instead.
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-from ..access import call_peers
 from ..constants import IN_CALL_FLAGS_MAX, InCallFlag
 from ..exceptions import FLAGS_WITHOUT_IN_CALL, DownloadRefused, InvalidParameter
 from ..openapi.operations import CALL_OPERATIONS
 from ..openapi.schema import OCSAutoSchema
+from ..peerlist import peer_list
 from ..permissions import (
     CallsEnabled,
     CanRing,
@@ -28,7 +28,7 @@ from ..permissions import (
     ReadWriteConversation,
 )
 from ..renderers import OCSResponse
-from ..serializers import NOTIFICATION_STATE_MESSAGE, NOTIFICATION_STATE_STATUS, peers_payload
+from ..serializers import NOTIFICATION_STATE_MESSAGE, NOTIFICATION_STATE_STATUS
 from ..services import calls, dialout, export, notifications
 from .base import TokenViewSet
 
@@ -74,8 +74,7 @@ class CallViewSet(TokenViewSet):
         return self.params.integer("flags", minimum=0, maximum=IN_CALL_FLAGS_MAX, error="flags")
 
     def list(self, request, token):
-        room = self.participant.room
-        return OCSResponse(peers_payload(call_peers(room), room.token, moderator=self.participant.is_moderator))
+        return OCSResponse(peer_list(self.participant.room, moderator=self.participant.is_moderator))
 
     def join(self, request, token):
         flags = self._flags()

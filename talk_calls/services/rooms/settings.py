@@ -26,7 +26,7 @@ from ...exceptions import BadRequest, PreconditionFailed
 from ...models import Attendee, Room, Session
 from ..calls import disconnect, end_call_for_everyone, end_call_if_empty
 from ..events import participants_changed, permissions_changed, room_modified, room_session_ids, touch_room
-from ..locking import lock_room
+from ..locking import bump_peers_version, lock_room
 from .attendees import remove_attendee
 
 
@@ -187,7 +187,9 @@ def set_session_state(session: Session, state: int) -> None:
 def set_guest_name(room: Room, attendee: Attendee, name: str) -> None:
     """Store a guest's display name (reference GuestController::setDisplayName)."""
     name = name.strip()
-    Attendee.objects.filter(pk=attendee.pk).update(display_name=name)
+    with transaction.atomic():
+        Attendee.objects.filter(pk=attendee.pk).update(display_name=name)
+        bump_peers_version(room)  # the name shows in GET /call's peer list
     attendee.display_name = name
     permissions_changed(room, room_session_ids(room, [attendee]))
 
