@@ -33,7 +33,7 @@ from .constants import (
 )
 from .exceptions import NotFound, ParticipantNotFound, RoomNotFound
 from .models import Attendee, Room, Session, kill_cutoff
-from .sqlrows import ModelColumns
+from .sqlrows import ModelColumns, pk_column
 from .throttling import client_address, client_ip
 
 SESSION_MAP_KEY = "talk_calls_sessions"
@@ -360,7 +360,7 @@ def _session_with_participant(session_id: str, token: str) -> Session | None:
     user_columns = _user_columns(user_model)
     quote = connection.ops.quote_name
     table = {model: quote(model._meta.db_table) for model in (Session, Attendee, Room, user_model)}
-    pk = {model: quote(model._meta.pk.column) for model in (Attendee, Room, user_model)}
+    pk = {model: quote(pk_column(model)) for model in (Attendee, Room, user_model)}
     selected = ", ".join(columns.select(connection) for columns in (*_PARTICIPANT_COLUMNS, user_columns))
     sql = (
         f"SELECT {selected} FROM {table[Session]} s"

@@ -32,6 +32,7 @@ from .constants import ActorType
 from .models import PEER_ROW_FIELDS, Attendee, Room, Session, ping_cutoff
 from .renderers import EncodedJSON, encode_json
 from .serializers import peers_payload
+from .sqlrows import pk_column
 
 #: The most bytes of encoded peer lists one process keeps.
 CACHE_BYTES = 16 * 1024 * 1024
@@ -109,9 +110,9 @@ def peer_rows(room: Room, cutoff: datetime) -> list[tuple]:
     sql = (
         f"SELECT s.{quote('session_id')}, {last_ping}, a.{quote('actor_type')}, a.{quote('actor_id')},"
         f" a.{quote('display_name')}, a.{quote('user_id')}"
-        f" FROM {session} s INNER JOIN {attendee} a ON a.{quote(Attendee._meta.pk.column)} = s.{quote('attendee_id')}"
+        f" FROM {session} s INNER JOIN {attendee} a ON a.{quote(pk_column(Attendee))} = s.{quote('attendee_id')}"
         f" WHERE s.{quote('room_id')} = %s AND s.{quote('in_call')} > 0 AND s.{quote('last_ping')} >= %s"
-        f" ORDER BY s.{quote(Session._meta.pk.column)}"
+        f" ORDER BY s.{quote(pk_column(Session))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [room.pk, connection.ops.adapt_datetimefield_value(cutoff)])

@@ -57,3 +57,8 @@ class ModelColumns:
     def instance(self, row, start: int = 0, connection=default_connection):
         """Return the model instance of ``row[start:start + len(self)]`` (loaded from ``connection``)."""
         return self.model.from_db(connection.alias, self.attnames, self.values(row, start, connection))
+
+
+def pk_column(model) -> str:
+    """Return the column name of ``model``'s primary key."""
+    return str(model._meta.pk.column)

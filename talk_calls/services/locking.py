@@ -15,7 +15,7 @@ from .. import signals
 from ..constants import LobbyState
 from ..exceptions import NotFound, RoomNotFound
 from ..models import Attendee, Room
-from ..sqlrows import ModelColumns
+from ..sqlrows import ModelColumns, pk_column
 
 ROOM_COLUMNS = ModelColumns(Room, "")
 
@@ -37,7 +37,7 @@ def lock_room(room: Room) -> Room:
         version = quote("peers_version")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {quote(Room._meta.db_table)} SET {version} = {version} + 1 WHERE {quote(Room._meta.pk.column)} = %s"
+                f"UPDATE {quote(Room._meta.db_table)} SET {version} = {version} + 1 WHERE {quote(pk_column(Room))} = %s"
                 f" RETURNING {ROOM_COLUMNS.select(connection)}",
                 [room.pk],
             )
