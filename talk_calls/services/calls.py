@@ -52,6 +52,7 @@ from ..models import (
     Session,
     instance_default_permissions,
 )
+from ..sqlrows import pk_column
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 from .locking import lock_room
 from .membership import readd_one_to_one_partners
@@ -111,7 +112,18 @@ def disconnect(room: Room, attendee: Attendee, session: Session) -> bool:
 
 
 def _take_everyone_out(room: Room) -> list[str]:
-    """Set every session of the room still flagged in the call to 0 (one update); return their ids."""
+    """Set every session of the room still flagged in the call to 0 (one update); return their
+    ids (from the UPDATE itself where the backend can return rows from one)."""
+    if getattr(connection.features, "can_return_rows_from_update", False):
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(Session._meta.db_table)} SET {quote('in_call')} = %s"
+                f" WHERE {quote('room_id')} = %s AND {quote('in_call')} > %s"
+                f" RETURNING {quote(pk_column(Session))}, {quote('session_id')}",
+                [int(InCallFlag.DISCONNECTED), room.pk, int(InCallFlag.DISCONNECTED)],
+            )
+            return [session_id for _, session_id in sorted(cursor.fetchall())]
     in_call = Session.objects.filter(room=room).in_call()
     session_ids = list(in_call.values_list("session_id", flat=True))
     if session_ids:

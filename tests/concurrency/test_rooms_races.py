@@ -13,17 +13,18 @@ from tests.helpers import OCSClient, room_url
 
 pytestmark = pytest.mark.django_db
 
-ROOM_BY_PK = 'FROM "talk_calls_room" WHERE "talk_calls_room"."id" ='
+#: The room lock (``services.locking.lock_room``): the UPDATE that moves the peer list's version on.
+ROOM_BY_PK = 'UPDATE "talk_calls_room" SET "peers_version" = "peers_version" + 1 WHERE "id" ='
 ATTENDEE_BY_PK = 'FROM "talk_calls_attendee" WHERE "talk_calls_attendee"."id" ='
 
 
 @contextlib.contextmanager
 def before_query(fragment, action):
-    """Run ``action()`` just before the first SELECT containing ``fragment`` (a lock) runs."""
+    """Run ``action()`` just before the first SELECT or UPDATE containing ``fragment`` (a lock) runs."""
     state = {"done": False}
 
     def wrapper(execute, sql, params, many, context):
-        if not state["done"] and sql.startswith("SELECT") and fragment in sql:
+        if not state["done"] and sql.startswith(("SELECT", "UPDATE")) and fragment in sql:
             state["done"] = True
             action()
         return execute(sql, params, many, context)
@@ -33,7 +34,7 @@ def before_query(fragment, action):
 
 
 def delete_before(fragment, queryset):
-    """Delete ``queryset`` just before the first SELECT containing ``fragment`` runs (the lock).
+    """Delete ``queryset`` just before the first SELECT or UPDATE containing ``fragment`` runs (the lock).
 
     The deletion runs in the request's own transaction (as a concurrent request's committed
     delete would look to it), so the request's rollback undoes it again.
