@@ -205,6 +205,8 @@ class _Join:
     others_in_call: bool
     #: Whether the caller has ringing rows of this room to mark processed.
     ringing: bool
+    #: Whether the room has ringing rows at all (of this or an earlier call).
+    room_ringing: bool
     started: bool = False
 
     @property
@@ -240,13 +242,14 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
             ringing=Exists(
                 CallNotification.objects.filter(room=room, attendee=participant.attendee, processed_at__isnull=True)
             ),
+            room_ringing=Exists(CallNotification.objects.filter(room=room, processed_at__isnull=True)),
         )
-        .values_list("in_call", "others_in_call", "ringing")
+        .values_list("in_call", "others_in_call", "ringing", "room_ringing")
         .first()
     )
     if state is None:  # the session ended while this request waited for the lock
         raise NoTalkSession(participant.room.token)
-    session.in_call, others_in_call, ringing = state
+    session.in_call, others_in_call, ringing, room_ringing = state
     join = _Join(
         participant=participant,
         room=room,
@@ -259,6 +262,7 @@ def _check_join(participant: Participant, session: Session, requested: int) -> _
         old_flags=session.in_call if room.active_since is not None else InCallFlag.DISCONNECTED,
         others_in_call=others_in_call,
         ringing=ringing,
+        room_ringing=room_ringing,
     )
     if join.first_in and not participant.can_start_call():
         raise CheckForbidden(start_call_refusal(participant))
@@ -322,7 +326,7 @@ def _announce_join(join: _Join, *, silent: bool, silent_for) -> None:
     room, attendee, session, now = join.room, join.attendee, join.session, join.now
     if join.started:
         if not silent:
-            ring_on_call_start(room, attendee, silent_for=silent_for, now=now)
+            ring_on_call_start(room, attendee, silent_for=silent_for, now=now, earlier_pending=join.room_ringing)
         send_on_commit(signals.call_started, room, attendee=attendee, flags=join.requested, silent=silent)
     if join.ringing and join.masked != InCallFlag.DISCONNECTED and not (join.started and not silent):
         # (A call start that rings has just marked every pending row of the room processed.)

@@ -10,7 +10,7 @@ notifications to phones connects to ``signals.call_started`` /
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -25,7 +25,8 @@ from ..constants import (
     Permission,
 )
 from ..exceptions import NO_CALL, NOT_IN_CALL, BadRequest, NotFound
-from ..models import Attendee, CallNotification, Room, Session
+from ..models import Attendee, CallNotification, Room, Session, ping_cutoff
+from ..sqlrows import pk_column
 from .events import send_on_commit
 from .locking import lock_room
 
@@ -46,35 +47,68 @@ def ringing_row(room: Room, attendee: Attendee, caller: Attendee, now) -> CallNo
     )
 
 
-def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None) -> list[CallNotification]:
-    """Mark the room's pending notifications processed; create one per user attendee who
-    should hear the call start, in one bulk insert.
+def _ring_statement(silent_for: int, lobby: bool) -> str:
+    """Return the INSERT ... SELECT of ``ring_on_call_start`` (who to ring and the rows, in one
+    statement) for ``silent_for`` excluded user ids, with the lobby's rule when ``lobby``."""
+    quote = connection.ops.quote_name
+    notification, attendee, session = (quote(m._meta.db_table) for m in (CallNotification, Attendee, Session))
+    fields = ("room", "attendee", "user", "caller_actor_type", "caller_actor_id", "call_started_at", "created_at")
+    by_name = {field.name: field for field in CallNotification._meta.concrete_fields}
+    columns = ", ".join(quote(str(by_name[name].column)) for name in (*fields, "processed_at"))
+    pk = quote(pk_column(Attendee))
+    excluded = ""
+    if silent_for:
+        excluded = f" AND a.{quote('actor_id')} NOT IN ({', '.join(['%s'] * silent_for)})"
+    lobby_rule = ""
+    if lobby:
+        moderators = ", ".join(str(int(kind)) for kind in USER_MODERATOR_TYPES)
+        ignore = int(Permission.LOBBY_IGNORE)
+        lobby_rule = (
+            f" AND (a.{quote('participant_type')} IN ({moderators}) OR (a.{quote('permissions')} & {ignore}) <> 0)"
+        )
+    return (
+        f"INSERT INTO {notification} ({columns})"
+        f" SELECT a.{quote('room_id')}, a.{pk}, a.{quote('user_id')}, %s, %s, %s, %s, NULL FROM {attendee} a"
+        f" WHERE a.{quote('room_id')} = %s AND a.{quote('actor_type')} = %s AND a.{quote('notification_calls')} = %s"
+        f" AND a.{pk} <> %s{excluded}{lobby_rule}"
+        f" AND NOT EXISTS (SELECT 1 FROM {session} s WHERE s.{quote('attendee_id')} = a.{pk}"
+        f" AND s.{quote('room_id')} = %s AND s.{quote('in_call')} > 0 AND s.{quote('last_ping')} >= %s)"
+    )
+
+
+def ring_on_call_start(room: Room, caller: Attendee, *, silent_for=(), now=None, earlier_pending: bool = True) -> int:
+    """Mark the room's pending notifications processed (only when ``earlier_pending``: the
+    caller knows whether there are any); create one per user attendee who should hear the
+    call start, in one INSERT ... SELECT; return how many.
 
     Recipients: ``users`` attendees with call notifications on and no fresh session in
     the call; with the lobby on only moderators and attendees whose raw permissions
     contain LOBBY_IGNORE; minus the caller and the ``silent_for`` user ids.
     """
     now = now or timezone.now()
-    # Rows still ringing belong to an earlier call: none of them rings any more.
-    CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
+    if earlier_pending:
+        # Rows still ringing belong to an earlier call: none of them rings any more.
+        CallNotification.objects.filter(room=room, processed_at__isnull=True).update(processed_at=now)
     if room.object_type in SILENT_OBJECT_TYPES:
-        return []
-    fresh_in_call = Session.objects.fresh_in_call(room, now).filter(attendee=OuterRef("pk"))
-    candidates = (
-        Attendee.objects.filter(room=room, actor_type=ActorType.USERS, notification_calls=True)
-        .exclude(Exists(fresh_in_call))
-        .exclude(pk=caller.pk)
-        .exclude(actor_id__in=list(silent_for))
-    )
-    recipients = list(candidates)
-    if room.lobby_active(now):
-        # The reference lets owners, moderators and raw LOBBY_IGNORE holders through.
-        recipients = [
-            a
-            for a in recipients
-            if a.participant_type in USER_MODERATOR_TYPES or a.permissions & Permission.LOBBY_IGNORE
-        ]
-    return CallNotification.objects.bulk_create([ringing_row(room, attendee, caller, now) for attendee in recipients])
+        return 0
+    silent_for = [str(user_id) for user_id in silent_for]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        caller.actor_type,
+        caller.actor_id,
+        adapt(room.active_since),
+        adapt(now),
+        room.pk,
+        str(ActorType.USERS),
+        True,
+        caller.pk,
+        *silent_for,
+        room.pk,
+        adapt(ping_cutoff(now)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_ring_statement(len(silent_for), room.lobby_active(now)), params)
+        return cursor.rowcount
 
 
 def mark_processed(room: Room, attendee: Attendee, *, now=None) -> int:
