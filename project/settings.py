@@ -123,6 +123,7 @@ TALK_CALLS = {
     "SIP_DIALOUT_BACKEND": env.str("TALK_SIP_DIALOUT_BACKEND", default=None) or None,
     "SESSION_PING_TIMEOUT": env.int("TALK_SESSION_PING_TIMEOUT", default=30),
     "SESSION_KILL_TIMEOUT": env.int("TALK_SESSION_KILL_TIMEOUT", default=100),
+    "PEER_LIST_MAX_AGE": env.int("TALK_PEER_LIST_MAX_AGE", default=5),
     "MAX_CALL_DURATION": env.int("TALK_MAX_CALL_DURATION", default=0),
     "GUEST_USERS_GROUP": env.str("TALK_GUEST_USERS_GROUP", default="guest_app"),
     "THROTTLES": env.json("TALK_THROTTLES", default={}),

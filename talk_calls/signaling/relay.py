@@ -3,7 +3,8 @@
 Each Talk session has one channel (a hash of its id: channel names are short ASCII) and
 each room one group. ``POST signaling/{token}`` sends to the recipient's channel; every
 ``participants_changed`` sends a refresh to the room's group and to the sessions it names
-(a new session is not in the group before its first poll). A poll adds its channel to the
+(a new session is not in the group before its first poll; not when it names more than
+``DIRECT_WAKE_LIMIT``). A poll adds its channel to the
 room group, then waits on the channel: the first event ends the wait; a marker the poll
 sends to itself (channels are FIFO) collects what is already queued, so several refreshes
 make one answer, and another marker sent after the timeout ends an idle wait.
@@ -75,10 +76,24 @@ async def send_messages(deliveries: list[tuple[str, str]]) -> int:
     return queued
 
 
+#: A change naming more sessions than this wakes the room's group only (see ``wake``).
+DIRECT_WAKE_LIMIT = 50
+
+
 async def wake(room_id: int, session_ids) -> None:
-    """Send a refresh to the room's group and to each of ``session_ids``."""
+    """Send a refresh to the room's group and to each of ``session_ids``.
+
+    The sends to the named sessions reach the ones not in the group yet (a new session
+    before its first poll); every session that has polled is in the group. A change that
+    names more than ``DIRECT_WAKE_LIMIT`` sessions (ending a call for everyone) is told to
+    the group only: one send per session cost more than the rest of ending a call for
+    5,000 (docs/PERFORMANCE.md), and only a session that never polled misses it (its first
+    poll then waits for the next event instead of answering at once).
+    """
     layer = channel_layer()
     await layer.group_send(group_name(room_id), {"type": REFRESH})
+    if len(session_ids) > DIRECT_WAKE_LIMIT:
+        return
     for session_id in session_ids:
         try:
             await layer.send(channel_name(session_id), {"type": REFRESH})
