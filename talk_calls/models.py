@@ -274,7 +274,7 @@ class Attendee(models.Model):
         return self.actor_id
 
 
-#: Columns of a ``GET /call`` peer row (``SessionQuerySet.peer_rows``), in order.
+#: Columns of a ``GET /call`` peer row (``peerlist.peer_rows``), in order.
 PEER_ROW_FIELDS = (
     "session_id",
     "last_ping",
@@ -289,11 +289,6 @@ class SessionQuerySet(models.QuerySet):
     def in_call(self):
         # (flags are 0..15)
         return self.filter(in_call__gt=InCallFlag.DISCONNECTED)
-
-    def peer_rows(self, room, now=None):
-        """Return the fresh in-call sessions of ``room`` as tuples of ``PEER_ROW_FIELDS``:
-        no model instances, one query on the partial index."""
-        return self.fresh_in_call(room, now).values_list(*PEER_ROW_FIELDS)
 
     def fresh(self, now=None):
         return self.filter(last_ping__gte=ping_cutoff(now))

@@ -102,7 +102,7 @@ def peer_rows(room: Room, cutoff: datetime) -> list[tuple]:
     connection = connections[router.db_for_read(Session)]
     epoch = _EPOCH_SQL.get(connection.vendor)
     if epoch is None:  # another backend: the ORM, and datetimes converted here
-        rows = Session.objects.fresh_in_call(room).filter(last_ping__gte=cutoff).values_list(*PEER_ROW_FIELDS)
+        rows = Session.objects.filter(room=room, last_ping__gte=cutoff).in_call().values_list(*PEER_ROW_FIELDS)
         return [(session_id, ping.timestamp(), *rest) for session_id, ping, *rest in rows]
     quote = connection.ops.quote_name
     last_ping = epoch.format(column=quote("last_ping"))
