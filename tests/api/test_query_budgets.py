@@ -56,13 +56,17 @@ def counted(request):
 
 
 @pytest.mark.parametrize("peers", [10, 60])
-def test_get_call_costs_three_queries(peers):
+def test_get_call_costs_three_queries_and_two_with_the_list_cached(peers):
     room = RoomFactory()
     client, _ = in_call(room, flags=PING_FLAGS)
     add_peers(room, peers - 1)
     queries, response = counted(lambda: client.get(call_url(room.token)))
     assert len(ocs_data(response)) == peers
     assert len(queries) == 3, queries
+    # Read again while nothing changed: the process's encoded list (talk_calls.peerlist).
+    queries, response = counted(lambda: client.get(call_url(room.token)))
+    assert len(ocs_data(response)) == peers
+    assert len(queries) == 2, queries
 
 
 @pytest.mark.parametrize("peers", [10, 60])
