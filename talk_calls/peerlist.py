@@ -40,7 +40,11 @@ CACHE_BYTES = 16 * 1024 * 1024
 #: ``last_ping`` as seconds since the epoch (a float), per backend: no datetime objects.
 _EPOCH_SQL = {
     "postgresql": "EXTRACT(EPOCH FROM s.{column})::float8",
-    "sqlite": "(julianday(s.{column}) - 2440587.5) * 86400.0",
+    # Whole seconds exactly, plus the milliseconds of %f ("SS.SSS").
+    "sqlite": (
+        "(CAST(strftime('%%s', s.{column}) AS REAL)"
+        " + CAST(strftime('%%f', s.{column}) AS REAL) - CAST(strftime('%%S', s.{column}) AS REAL))"
+    ),
 }
 
 

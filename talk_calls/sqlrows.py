@@ -62,3 +62,17 @@ class ModelColumns:
 def pk_column(model) -> str:
     """Return the column name of ``model``'s primary key."""
     return str(model._meta.pk.column)
+
+
+def can_update_returning(connection) -> bool:
+    """Return whether ``connection``'s database returns rows from an UPDATE (``RETURNING``).
+
+    Django 6 says so (``can_return_rows_from_update``); on older Django, PostgreSQL always
+    and SQLite from 3.35 can.
+    """
+    known = getattr(connection.features, "can_return_rows_from_update", None)
+    if known is not None:
+        return bool(known)
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)

@@ -52,7 +52,7 @@ from ..models import (
     Session,
     instance_default_permissions,
 )
-from ..sqlrows import pk_column
+from ..sqlrows import can_update_returning, pk_column
 from .events import call_summary, ended_kind, participants_changed, record_event, send_on_commit
 from .locking import lock_room
 from .membership import readd_one_to_one_partners
@@ -114,7 +114,7 @@ def disconnect(room: Room, attendee: Attendee, session: Session) -> bool:
 def _take_everyone_out(room: Room) -> list[str]:
     """Set every session of the room still flagged in the call to 0 (one update); return their
     ids (from the UPDATE itself where the backend can return rows from one)."""
-    if getattr(connection.features, "can_return_rows_from_update", False):
+    if can_update_returning(connection):
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(

@@ -15,7 +15,7 @@ from .. import signals
 from ..constants import LobbyState
 from ..exceptions import NotFound, RoomNotFound
 from ..models import Attendee, Room
-from ..sqlrows import ModelColumns, pk_column
+from ..sqlrows import ModelColumns, can_update_returning, pk_column
 
 ROOM_COLUMNS = ModelColumns(Room, "")
 
@@ -32,7 +32,7 @@ def lock_room(room: Room) -> Room:
     it. A lobby whose timer has expired is stored as open here: reads only count it as
     open (``Room.effective_lobby_state``), the next write of the room stores it.
     """
-    if getattr(connection.features, "can_return_rows_from_update", False):
+    if can_update_returning(connection):
         quote = connection.ops.quote_name
         version = quote("peers_version")
         with connection.cursor() as cursor:
