@@ -13,6 +13,7 @@ from django.utils import timezone
 from talk_calls.constants import InCallFlag, Permission
 from talk_calls.models import Attendee, Session
 from talk_calls.services.sessions import expire_stale_sessions
+from talk_calls.signaling import relay
 from tests.factories import AttendeeFactory, RoomFactory, SessionFactory
 from tests.helpers import V4, OCSClient, ocs_data
 
@@ -211,3 +212,38 @@ def test_a_polling_session_stays_in_the_call_and_a_silent_one_leaves(transaction
     listed = {p["sessionId"] for p in ocs_data(in_call.get(f"{V4}/call/{room.token}"))}
     assert sa in listed and sb not in listed
     assert Attendee.objects.filter(pk=bob.pk).exists()
+
+
+@pytest.mark.parametrize("layer", ["in-memory", "redis"])
+def test_ending_a_call_for_more_sessions_than_the_direct_limit_wakes_polls_through_the_group(
+    transactional_db, layer, request
+):
+    if layer == "redis":
+        request.getfixturevalue("redis_layer")
+    room = RoomFactory(public=True)
+    alice = AttendeeFactory(room=room, owner=True)
+    bob = AttendeeFactory(room=room)
+    for _ in range(relay.DIRECT_WAKE_LIMIT + 10):
+        SessionFactory(attendee=AttendeeFactory(room=room), joined=True)
+
+    async def scenario():
+        alice_client, bob_client = AsyncOCS(alice.user), AsyncOCS(bob.user)
+        await alice_client.join(room.token)
+        await bob_client.join(room.token)
+        await alice_client.join_call(room.token, IN_CALL)
+        await bob_client.join_call(room.token, IN_CALL)
+        await bob_client.pull(room.token)  # collect the wake-ups so far
+        waiting = asyncio.ensure_future(bob_client.pull(room.token))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        started = time.monotonic()
+        response = await alice_client.delete(f"{V4}/call/{room.token}", {"all": True}, content_type="application/json")
+        assert response.status_code == 200
+        return await asyncio.wait_for(waiting, 10), time.monotonic() - started
+
+    response, elapsed = run(scenario)
+    assert response.status_code == 200
+    assert Session.objects.filter(room=room, in_call__gt=0).count() == 0
+    in_call = {entry["sessionId"]: entry["inCall"] for entry in users_in_room(data(response))}
+    assert in_call and not any(in_call.values())  # the fresh list: nobody in the call
+    assert elapsed < 2  # woken through the room's group, not by the 30 s timeout
