@@ -3,9 +3,11 @@
 #               fresh demo data; installs only the app and its demo extra
 #   make test   lint (ruff, mypy), then the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
-#   make bench  the call API under gunicorn on PostgreSQL, driven by wrk: prints the table
-#               and writes bench/results/latest.md (docs/PERFORMANCE.md; BENCH_* variables
-#               are described in bench/run.py)
+#   make bench  the call API under gunicorn on PostgreSQL, driven by wrk and the cadence
+#               generator, then short runs of the signaling and HPB benches below (a part
+#               whose binaries are missing is skipped with a line): prints the tables and
+#               writes bench/results/latest.md, < 10 minutes from a fresh clone
+#               (docs/PERFORMANCE.md; BENCH_* variables are described in bench/run.py)
 #   make bench-signaling  internal signaling: message latency (in-memory, Redis, two
 #               processes) and 1,000 idle polls (docs/PERFORMANCE.md, "Internal signaling")
 #   make bench-hpb  the High-Performance Backend: backend pings, idle clients and end for

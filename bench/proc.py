@@ -98,3 +98,6 @@ class CPUMeter:
 
     def worker_rss(self) -> list[float]:
         return [rss_mb(pid) for pid in descendants(self.server_pid)]
+
+    def worker_pids(self) -> list[int]:
+        return sorted(descendants(self.server_pid))
