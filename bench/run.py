@@ -263,6 +263,7 @@ class Bench:
         self.cycle_users = env_int("BENCH_CYCLE_USERS", 200)
         self.out = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "results" / "latest.md")
         self.rows: list[Row] = []
+        self.redis: Redis | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix="talk-calls-bench-"))
 
     def wanted(self, name: str) -> bool:
@@ -272,7 +273,6 @@ class Bench:
 
     def setup(self):
         started = time.monotonic()
-        self.redis = None
         cache_url = os.environ.get("BENCH_CACHE_URL")
         if not cache_url:
             if shutil.which("redis-server"):
@@ -347,9 +347,9 @@ class Bench:
         from django.db import connections
 
         for step in (
-            lambda: self.server.stop(),
+            lambda: hasattr(self, "server") and self.server.stop(),
             lambda: connections.close_all(),
-            lambda: self.db.drop(),
+            lambda: hasattr(self, "db") and self.db.drop(),
         ):
             try:
                 step()
@@ -539,42 +539,12 @@ class Bench:
     def run(self):
         started = time.monotonic()
         self.load = [Path("/proc/loadavg").read_text().split()[0], "?"]
-        self.setup()
         try:
-            first = self.by_size.get(100, self.rooms[0])
-            self.closed_loop("baseline", f"/bench/baseline/{first.room.token}", first.cookies)
-            for size, bench in self.by_size.items():
-                self.closed_loop(f"GET /call, {size} in call", f"{V4}/call/{bench.room.token}", bench.cookies)
-            self.closed_loop(
-                f"GET room/{{token}}, {first.size} in call",
-                f"{V4}/room/{first.room.token}",
-                first.cookies,
-            )
-            self.closed_loop(
-                f"PUT /call (ping, same flags), {first.size} in call",
-                f"{V4}/call/{first.room.token}",
-                first.cookies,
-                method="PUT",
-                body={"flags": 7},
-            )
-            self.closed_loop(
-                f"join + leave, {self.cycle_users} users",
-                f"{V4}/call/{self.cycles.room.token}",
-                self.cycles.cookies,
-                body={"flags": 7},
-                mode="joinleave",
-            )
-            if self.wanted("end"):
-                for size in self.sizes:
-                    if size >= 100:
-                        self.end_for_everyone(size)
-            if self.cadence is not None:
-                self.cadence_case()
-            self.rss_end = self.meter.worker_rss()
-            self.pids_end = self.meter.worker_pids()
-        finally:
-            self.teardown()
-        try:
+            try:
+                self.setup()
+                self.cases()
+            finally:
+                self.teardown()
             self.other_parts()
         finally:
             if self.redis:
@@ -583,6 +553,39 @@ class Bench:
         self.total_seconds = time.monotonic() - started
         self.load[1] = Path("/proc/loadavg").read_text().split()[0]
         self.write()
+
+    def cases(self):
+        first = self.by_size.get(100, self.rooms[0])
+        self.closed_loop("baseline", f"/bench/baseline/{first.room.token}", first.cookies)
+        for size, bench in self.by_size.items():
+            self.closed_loop(f"GET /call, {size} in call", f"{V4}/call/{bench.room.token}", bench.cookies)
+        self.closed_loop(
+            f"GET room/{{token}}, {first.size} in call",
+            f"{V4}/room/{first.room.token}",
+            first.cookies,
+        )
+        self.closed_loop(
+            f"PUT /call (ping, same flags), {first.size} in call",
+            f"{V4}/call/{first.room.token}",
+            first.cookies,
+            method="PUT",
+            body={"flags": 7},
+        )
+        self.closed_loop(
+            f"join + leave, {self.cycle_users} users",
+            f"{V4}/call/{self.cycles.room.token}",
+            self.cycles.cookies,
+            body={"flags": 7},
+            mode="joinleave",
+        )
+        if self.wanted("end"):
+            for size in self.sizes:
+                if size >= 100:
+                    self.end_for_everyone(size)
+        if self.cadence is not None:
+            self.cadence_case()
+        self.rss_end = self.meter.worker_rss()
+        self.pids_end = self.meter.worker_pids()
 
     def other_parts(self):
         """Run the internal signaling (issue 7) and HPB (issue 8) benches with short
