@@ -500,6 +500,7 @@ class Bench:
                 participants=count,
                 server_share=(workers + backends) / (step.wall * cores),
                 server_cpu_ms=(workers + backends) * 1000 / max(len(step.results), 1),
+                pg_cpu_ms=backends * 1000 / max(len(step.results), 1),
                 rss=(rss_before, sum(self.meter.worker_rss())),
                 opened=step.opened,
                 reused=step.reused,
@@ -513,7 +514,8 @@ class Bench:
 
     CADENCE_HEADER = (
         "| participants | offered req/s | achieved req/s | p50 / p99 ms | ping p50 / p99 | room p50 / p99 "
-        "| call p50 / p99 | non-2xx | server CPU, share of the machine | server CPU ms/req | worker ms/req "
+        "| call p50 / p99 | non-2xx | server CPU, share of the machine | server CPU ms/req (of it PostgreSQL) "
+        "| worker ms/req "
         "| generator CPU ms/req (share of a core) | generator lag p99 ms | connections opened / reused "
         "| worker RSS MB before → after |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
@@ -531,7 +533,8 @@ class Bench:
         return (
             f"| {step['participants']:,} | {step['offered_rps']:.0f} | {step['achieved_rps']:.0f} "
             f"| {step['p50_ms']:,.1f} / {step['p99_ms']:,.1f} | {pair('ping')} | {pair('room')} | {pair('call')} "
-            f"| {bad} | {step['server_share']:.0%} | {step['server_cpu_ms']:.2f} | {step['server_ms']:.1f} "
+            f"| {bad} | {step['server_share']:.0%} | {step['server_cpu_ms']:.2f} ({step['pg_cpu_ms']:.2f}) "
+            f"| {step['server_ms']:.1f} "
             f"| {step['generator_cpu_ms']:.2f} ({step['generator_core']:.0%}) | {step['lag_p99_ms']:.1f} "
             f"| {step['opened']:,} / {step['reused']:,} | {step['rss'][0]:.0f} → {step['rss'][1]:.0f} |"
         )
