@@ -18,7 +18,7 @@ Configuration (environment; ``make bench VAR=value`` passes them through):
 ``BENCH_CACHE_URL``    the server's ``CACHE_URL``; default a private redis-server started here
 ``BENCH_SESSION_ENGINE`` the server's ``SESSION_ENGINE`` (default: the demo's own choice)
 ``BENCH_END_REPEAT``   end-for-everyone requests per size (10)
-``BENCH_CADENCE_STEPS`` participants per cadence step (100,200,300,400,500,600,800,1000,1200,1500);
+``BENCH_CADENCE_STEPS`` participants per cadence step (100,200,300,450,600,800,1000,1250,1500);
                        stops after the first step whose p99 is over 100 ms or that had a failure
 ``BENCH_CADENCE_SECONDS`` seconds per cadence step (15)
 ``BENCH_CADENCE_CONNECTIONS`` the cadence generator's keep-alive connections at most (256)
@@ -252,7 +252,7 @@ class Bench:
         self.sizes = env_list("BENCH_SIZES", "10,100,1000,5000")
         self.cases = [name for name in (os.environ.get("BENCH_CASES") or "").split(",") if name]
         self.end_repeat = env_int("BENCH_END_REPEAT", 10)
-        self.cadence_steps = env_list("BENCH_CADENCE_STEPS", "100,200,300,400,500,600,800,1000,1200,1500")
+        self.cadence_steps = env_list("BENCH_CADENCE_STEPS", "100,200,300,450,600,800,1000,1250,1500")
         self.cadence_seconds = env_int("BENCH_CADENCE_SECONDS", 15)
         self.cadence_connections = env_int("BENCH_CADENCE_CONNECTIONS", 256)
         self.signaling_messages = env_int("BENCH_SIGNALING_MESSAGES", 100)
