@@ -545,7 +545,7 @@ class Bench:
         try:
             try:
                 self.setup()
-                self.cases()
+                self.run_cases()
             finally:
                 self.teardown()
             self.other_parts()
@@ -557,7 +557,7 @@ class Bench:
         self.load[1] = Path("/proc/loadavg").read_text().split()[0]
         self.write()
 
-    def cases(self):
+    def run_cases(self):
         first = self.by_size.get(100, self.rooms[0])
         self.closed_loop("baseline", f"/bench/baseline/{first.room.token}", first.cookies)
         for size, bench in self.by_size.items():
