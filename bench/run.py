@@ -48,6 +48,9 @@ from pathlib import Path
 from statistics import median
 from urllib.parse import urlsplit, urlunsplit
 
+from .cadence import offered_rate, run_step
+from .proc import CPUMeter, machine_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "lua" / "bench.lua"
 V4 = "/ocs/v2.php/apps/spreed/api/v4"
@@ -109,6 +112,14 @@ def rss_verdict(points: list[tuple[str, float, float]], start: float, end: float
         f"over the {len(rest)} later cases: **{verdict}** (flat: at most +{FLAT_FRACTION:.0%} "
         f"or +{FLAT_MB:.0f} MB after the largest answer)"
     )
+
+
+def cpu_capacity(cpu_ms_per_request: float, cores: int, share: float = 0.7) -> int:
+    """Participants of the cadence that ``share`` of ``cores`` can serve at a CPU cost per
+    request of ``cpu_ms_per_request`` (workers plus PostgreSQL), whatever else the machine runs."""
+    if cpu_ms_per_request <= 0:
+        return 0
+    return round(share * cores * 1000 / (cpu_ms_per_request * offered_rate(1)))
 
 
 def free_port() -> int:
@@ -323,8 +334,6 @@ class Bench:
         wait_until(ready, 60, "the server")
         from django.db import connection
 
-        from .proc import CPUMeter
-
         self.cursor = connection.cursor()
         self.cursor.execute("SHOW server_version")
         self.pg_version = self.cursor.fetchone()[0]
@@ -475,7 +484,6 @@ class Bench:
         )
 
     def cadence_case(self):
-        from .cadence import run_step
         from .seed import restart_call
 
         bench = self.cadence
@@ -485,6 +493,7 @@ class Bench:
             restart_call(bench, in_call=count)
             rss_before = sum(self.meter.worker_rss())
             before = self.meter.sample()
+            machine_before = machine_cpu()
             step = run_step(
                 "127.0.0.1",
                 self.server.port,
@@ -494,17 +503,23 @@ class Bench:
                 self.cadence_connections,
             )
             after = self.meter.sample()
+            machine_after = machine_cpu()
             workers, backends = self.meter.delta(before, after)
+            busy = machine_after[0] - machine_before[0]
+            total = (machine_after[1] - machine_before[1]) or 1.0
             summary = step.summary
             summary.update(
                 participants=count,
                 server_share=(workers + backends) / (step.wall * cores),
                 server_cpu_ms=(workers + backends) * 1000 / max(len(step.results), 1),
                 pg_cpu_ms=backends * 1000 / max(len(step.results), 1),
+                # Everything else that ran on the machine meanwhile: other work on a shared box.
+                other_share=max(0.0, busy - workers - backends - step.generator_cpu) / total,
                 rss=(rss_before, sum(self.meter.worker_rss())),
                 opened=step.opened,
                 reused=step.reused,
             )
+            summary["cpu_capacity"] = cpu_capacity(summary["server_cpu_ms"], cores)
             self.cadence_steps_done.append(summary)
             print(self.format_cadence(summary), flush=True)
             if summary["p99_ms"] > P99_LIMIT_MS or summary["non_2xx"]:
@@ -514,11 +529,12 @@ class Bench:
 
     CADENCE_HEADER = (
         "| participants | offered req/s | achieved req/s | p50 / p99 ms | ping p50 / p99 | room p50 / p99 "
-        "| call p50 / p99 | non-2xx | server CPU, share of the machine | server CPU ms/req (of it PostgreSQL) "
+        "| call p50 / p99 | non-2xx | server CPU, share of the machine | other processes' share "
+        "| server CPU ms/req (of it PostgreSQL) "
         "| worker ms/req "
         "| generator CPU ms/req (share of a core) | generator lag p99 ms | connections opened / reused "
         "| worker RSS MB before → after |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
     )
 
     @staticmethod
@@ -533,7 +549,8 @@ class Bench:
         return (
             f"| {step['participants']:,} | {step['offered_rps']:.0f} | {step['achieved_rps']:.0f} "
             f"| {step['p50_ms']:,.1f} / {step['p99_ms']:,.1f} | {pair('ping')} | {pair('room')} | {pair('call')} "
-            f"| {bad} | {step['server_share']:.0%} | {step['server_cpu_ms']:.2f} ({step['pg_cpu_ms']:.2f}) "
+            f"| {bad} | {step['server_share']:.0%} | {step['other_share']:.0%} "
+            f"| {step['server_cpu_ms']:.2f} ({step['pg_cpu_ms']:.2f}) "
             f"| {step['server_ms']:.1f} "
             f"| {step['generator_cpu_ms']:.2f} ({step['generator_core']:.0%}) | {step['lag_p99_ms']:.1f} "
             f"| {step['opened']:,} / {step['reused']:,} | {step['rss'][0]:.0f} → {step['rss'][1]:.0f} |"
@@ -695,6 +712,12 @@ class Bench:
             "other work on a shared machine slows every wall-clock figure; CPU per request moves less",
         ]
 
+    def cadence_cpu_capacity(self) -> str:
+        values = sorted(step["cpu_capacity"] for step in self.cadence_steps_done)
+        if not values:
+            return "-"
+        return f"{values[0]:,}" if values[0] == values[-1] else f"{values[0]:,} to {values[-1]:,}"
+
     def rss_summary(self) -> str:
         points = [(row.case, *row.rss) for row in self.rows if row.rss]
         points += [(f"cadence, {step['participants']} in call", *step["rss"]) for step in self.cadence_steps_done]
@@ -740,7 +763,9 @@ class Bench:
                 *map(self.format_cadence, self.cadence_steps_done),
                 "",
                 f"Cadence: held {getattr(self, 'cadence_held', 0):,} participants with p99 < {P99_LIMIT_MS:.0f} ms "
-                "and no failure (the last step shown is the first that was not held, unless every step was).",
+                "and no failure (the last step shown is the first that was not held, unless every step was). "
+                "By CPU (whatever else the machine runs): at the CPU per request measured in the steps, "
+                f"{self.cadence_cpu_capacity()} participants fit in 70 % of the {os.cpu_count()} cores.",
                 "",
             ]
         lines.append(self.cadence_by_cpu())

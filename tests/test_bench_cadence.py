@@ -19,7 +19,7 @@ from bench.cadence import (
     schedule,
     summarize,
 )
-from bench.run import rss_verdict
+from bench.run import cpu_capacity, rss_verdict
 
 
 def test_schedule_paces_every_participant_like_a_client():
@@ -134,3 +134,10 @@ def test_rss_verdict_judges_growth_after_the_largest_answer():
     assert "**NOT flat**" in leaking
     # Without the large case, growth is judged from the first case on.
     assert "**NOT flat**" in rss_verdict([("baseline", 100, 101), ("ping", 101, 180)], 99, 180, None)
+
+
+def test_cpu_capacity():
+    # 1,000 participants ask for 333 requests/s: at 4.2 ms each, 70 % of 2 cores.
+    assert cpu_capacity(4.2, 2) == 1000
+    assert cpu_capacity(9.2, 2) == 457
+    assert cpu_capacity(0.0, 2) == 0
