@@ -653,6 +653,9 @@ class Bench:
                 text = f"Failed (exit {done.returncode}):\n\n```\n{(done.stdout + done.stderr)[-3000:]}\n```"
             else:
                 text = f"`python {' '.join(argv)}` ({seconds:.0f} s):\n\n{done.stdout.strip()}"
+                skipped = [line for line in done.stderr.splitlines() if "skipped" in line]
+                if skipped:
+                    text += "\n\n" + "\n".join(f"- {line}" for line in skipped)
             text = text.replace(self.redis.url.removesuffix("/0") + "/1", "redis://…") if self.redis else text
             self.parts.append((title, text))
             print(text, flush=True)
