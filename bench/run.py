@@ -645,9 +645,13 @@ class Bench:
             print(f"{title}: `{' '.join(argv)}`…", flush=True)
             started = time.monotonic()
             env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "CACHE_URL")}
-            done = subprocess.run(
-                [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-            )
+            try:
+                done = subprocess.run(
+                    [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+                )
+            except subprocess.TimeoutExpired:
+                self.parts.append((title, "Failed: no answer within 600 s."))
+                continue
             seconds = time.monotonic() - started
             if done.returncode:
                 text = f"Failed (exit {done.returncode}):\n\n```\n{(done.stdout + done.stderr)[-3000:]}\n```"
