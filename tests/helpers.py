@@ -193,11 +193,14 @@ def needs_tool(name: str) -> str:
     return found
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot to ``artifacts/`` in the repository; return its path."""
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot (the whole page unless ``full_page=False``) to ``artifacts/``; return its path.
+
+    The timeout is generous: on a loaded 2-core machine a long page takes Chromium seconds to paint.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     target = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-    page.screenshot(path=str(target), full_page=True)
+    page.screenshot(path=str(target), full_page=full_page, timeout=60000)
     return target
 
 
