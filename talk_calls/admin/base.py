@@ -4,7 +4,10 @@ Rows change only through the services; ``has_operate_permission`` (the model's "
 permission) guards the actions that call them.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin
+from django.db.models import Q
 
 from ..constants import InCallFlag
 from ..models import kill_cutoff, ping_cutoff
@@ -46,63 +49,56 @@ class ReadOnlyInline(admin.TabularInline):
 # Filters
 
 
-class CallRunningFilter(admin.SimpleListFilter):
+class ChoicesFilter(admin.SimpleListFilter):
+    """A list filter given as a table: each choice's value, label and the filter it applies.
+
+    The filters are functions so that a choice that compares with "now" (the ping cutoffs)
+    reads the clock when the list is shown.
+    """
+
+    options: dict[str, tuple[str, Callable[[], Q]]] = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _) in self.options.items()]
+
+    def queryset(self, request, queryset):
+        choice = self.options.get(self.value() or "")
+        return queryset if choice is None else queryset.filter(choice[1]())
+
+
+class CallRunningFilter(ChoicesFilter):
     title = "call running"
     parameter_name = "call"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "yes"), ("no", "no")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(active_since__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(active_since__isnull=True)
-        return queryset
+    options = {
+        "yes": ("yes", lambda: Q(active_since__isnull=False)),
+        "no": ("no", lambda: Q(active_since__isnull=True)),
+    }
 
 
-class PingFilter(admin.SimpleListFilter):
+class PingFilter(ChoicesFilter):
     title = "last ping"
     parameter_name = "ping"
-
-    def lookups(self, request, model_admin):
-        return [("fresh", "fresh"), ("notfresh", "not fresh"), ("stale", "stale")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "fresh":
-            return queryset.filter(last_ping__gte=ping_cutoff())
-        if self.value() == "notfresh":
-            return queryset.filter(last_ping__lt=ping_cutoff(), last_ping__gte=kill_cutoff())
-        if self.value() == "stale":
-            return queryset.filter(last_ping__lt=kill_cutoff())
-        return queryset
+    options = {
+        "fresh": ("fresh", lambda: Q(last_ping__gte=ping_cutoff())),
+        "notfresh": ("not fresh", lambda: Q(last_ping__lt=ping_cutoff(), last_ping__gte=kill_cutoff())),
+        "stale": ("stale", lambda: Q(last_ping__lt=kill_cutoff())),
+    }
 
 
-class InCallFilter(admin.SimpleListFilter):
+class InCallFilter(ChoicesFilter):
     title = "in call"
     parameter_name = "in_call"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "in the call (fresh)"), ("flag", "in-call flag set"), ("no", "not in the call")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(in_call__gt=InCallFlag.DISCONNECTED, last_ping__gte=ping_cutoff())
-        if self.value() == "flag":
-            return queryset.filter(in_call__gt=InCallFlag.DISCONNECTED)
-        if self.value() == "no":
-            return queryset.filter(in_call=InCallFlag.DISCONNECTED)
-        return queryset
+    options = {
+        "yes": ("in the call (fresh)", lambda: Q(in_call__gt=InCallFlag.DISCONNECTED, last_ping__gte=ping_cutoff())),
+        "flag": ("in-call flag set", lambda: Q(in_call__gt=InCallFlag.DISCONNECTED)),
+        "no": ("not in the call", lambda: Q(in_call=InCallFlag.DISCONNECTED)),
+    }
 
 
-class ProcessedFilter(admin.SimpleListFilter):
+class ProcessedFilter(ChoicesFilter):
     title = "processed"
     parameter_name = "processed"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "yes"), ("no", "no (ringing)")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(processed_at__isnull=self.value() == "no")
-        return queryset
+    options = {
+        "yes": ("yes", lambda: Q(processed_at__isnull=False)),
+        "no": ("no (ringing)", lambda: Q(processed_at__isnull=True)),
+    }
