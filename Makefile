@@ -3,9 +3,11 @@
 #               fresh demo data; installs only the app and its demo extra
 #   make test   lint (ruff, mypy), then the whole suite on SQLite, then on PostgreSQL when one answers
 #               (with CI=true PostgreSQL is required)
-#   make bench  the call API under gunicorn on PostgreSQL, driven by wrk: prints the table
-#               and writes bench/results/latest.md (docs/PERFORMANCE.md; BENCH_* variables
-#               are described in bench/run.py)
+#   make bench  the call API under gunicorn on PostgreSQL, driven by wrk and the cadence
+#               generator, then short runs of the signaling and HPB benches below (a part
+#               whose binaries are missing is skipped with a line): prints the tables and
+#               writes bench/results/latest.md, < 10 minutes from a fresh clone
+#               (docs/PERFORMANCE.md; BENCH_* variables are described in bench/run.py)
 #   make bench-signaling  internal signaling: message latency (in-memory, Redis, two
 #               processes) and 1,000 idle polls (docs/PERFORMANCE.md, "Internal signaling")
 #   make bench-hpb  the High-Performance Backend: backend pings, idle clients and end for
@@ -76,18 +78,19 @@ test-postgres: venv
 	@echo "== test suite on PostgreSQL =="
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[test,bench]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
+# Only what the bench needs (the bench extra): a fresh clone's make bench stays short.
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install -q -e '.[bench]' $(if $(DJANGO_SPEC),'$(DJANGO_SPEC)')
 	touch $@
 
 bench: $(VENV)/.bench-installed
 	@.ci/ensure-bench-tools
 	$(BIN)/python -m bench.run
 
-bench-signaling: venv services
+bench-signaling: $(VENV)/.bench-installed services
 	$(BIN)/python bench/signaling.py --messages 1000 --idle 1000
 
-bench-hpb: venv services
+bench-hpb: $(VENV)/.bench-installed services
 	$(BIN)/python bench/hpb.py --clients 1000 --ping-requests 200 --ping-size 200
 
 lint: venv

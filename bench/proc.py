@@ -98,3 +98,15 @@ class CPUMeter:
 
     def worker_rss(self) -> list[float]:
         return [rss_mb(pid) for pid in descendants(self.server_pid)]
+
+    def worker_pids(self) -> list[int]:
+        return sorted(descendants(self.server_pid))
+
+
+def machine_cpu() -> tuple[float, float]:
+    """Return the machine's (busy, total) CPU seconds so far, all cores, from ``/proc/stat``
+    (busy: everything but idle and iowait; steal counts as busy: another guest had the core)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    total = sum(fields[:8])
+    return (total - idle) / TICK, total / TICK

@@ -1,5 +1,6 @@
 """``make bench``: seed a PostgreSQL database, start the demo site under a production server,
-drive it from wrk and the cadence generator on loopback, print and write the table.
+drive it from wrk and the cadence generator on loopback, then run the internal signaling and
+HPB benches (short settings); print and write the tables.
 
 Configuration (environment; ``make bench VAR=value`` passes them through):
 
@@ -17,15 +18,21 @@ Configuration (environment; ``make bench VAR=value`` passes them through):
 ``BENCH_CACHE_URL``    the server's ``CACHE_URL``; default a private redis-server started here
 ``BENCH_SESSION_ENGINE`` the server's ``SESSION_ENGINE`` (default: the demo's own choice)
 ``BENCH_END_REPEAT``   end-for-everyone requests per size (10)
-``BENCH_CADENCE_STEPS`` participants per cadence step (500,750,1000,1250,1500,2000,3000);
-                       stops after the first step whose p99 is over 100 ms
-``BENCH_CADENCE_SECONDS`` seconds per cadence step (20)
+``BENCH_CADENCE_STEPS`` participants per cadence step (100,200,300,450,600,800,1000,1250,1500);
+                       stops after the first step whose p99 is over 100 ms or that had a failure
+``BENCH_CADENCE_SECONDS`` seconds per cadence step (15)
+``BENCH_CADENCE_CONNECTIONS`` the cadence generator's keep-alive connections at most (256)
+``BENCH_SIGNALING_MESSAGES``, ``BENCH_SIGNALING_IDLE``  ``bench/signaling.py``'s ``--messages``
+                       (100) and ``--idle`` (200); ``BENCH_HPB_CLIENTS`` ``bench/hpb.py``'s
+                       ``--clients`` (200). ``BENCH_CASES=signaling`` or ``hpb`` selects them;
+                       a part whose binaries are missing is skipped with a line saying so
 ``BENCH_OUT``          where the table is written (bench/results/latest.md)
 """
 
 import json
 import os
 import platform
+import secrets
 import shlex
 import shutil
 import signal
@@ -40,6 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 from urllib.parse import urlsplit, urlunsplit
+
+from .cadence import offered_rate, run_step
+from .proc import CPUMeter, machine_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "lua" / "bench.lua"
@@ -73,6 +83,43 @@ class Row:
     bad: int = 0
     note: str = ""
     extra: dict = field(default_factory=dict)
+
+
+#: RSS growth after the largest answers that still counts as flat (fraction, and MB).
+FLAT_FRACTION, FLAT_MB = 0.05, 10.0
+
+
+def rss_verdict(points: list[tuple[str, float, float]], start: float, end: float, settle: str | None) -> str:
+    """Judge whether the workers' memory stayed flat over the run.
+
+    ``points`` are ``(case, MB before, MB after)`` in run order, ``start`` and ``end`` the
+    workers' RSS after start-up and at the end. Python keeps the arenas of the largest answer
+    it has built, so RSS grows while the first very large answers are built: the run is flat
+    when, from the end of case ``settle`` (the largest answer; the first case when None) to
+    the end, RSS grows by at most ``FLAT_FRACTION`` and ``FLAT_MB``."""
+    if not points:
+        return f"{start:.0f} MB → {end:.0f} MB: no case ran"
+    index = next((i for i, (case, _, _) in enumerate(points) if case == settle), 0)
+    settled = points[index][2]
+    rest = points[index + 1 :]
+    peak = max([start, end, *(value for _, before, after in points for value in (before, after))])
+    growth = end - settled
+    flat = growth <= max(FLAT_MB, FLAT_FRACTION * settled)
+    verdict = "flat" if flat else "NOT flat"
+    return (
+        f"{start:.0f} MB after start-up → {end:.0f} MB at the end (peak {peak:.0f} MB); "
+        f"{points[index][1]:.0f} → {settled:.0f} MB over “{points[index][0]}”, then {growth:+.0f} MB "
+        f"over the {len(rest)} later cases: **{verdict}** (flat: at most +{FLAT_FRACTION:.0%} "
+        f"or +{FLAT_MB:.0f} MB after the largest answer)"
+    )
+
+
+def cpu_capacity(cpu_ms_per_request: float, cores: int, share: float = 0.7) -> int:
+    """Participants of the cadence that ``share`` of ``cores`` can serve at a CPU cost per
+    request of ``cpu_ms_per_request`` (workers plus PostgreSQL), whatever else the machine runs."""
+    if cpu_ms_per_request <= 0:
+        return 0
+    return round(share * cores * 1000 / (cpu_ms_per_request * offered_rate(1)))
 
 
 def free_port() -> int:
@@ -216,11 +263,18 @@ class Bench:
         self.sizes = env_list("BENCH_SIZES", "10,100,1000,5000")
         self.cases = [name for name in (os.environ.get("BENCH_CASES") or "").split(",") if name]
         self.end_repeat = env_int("BENCH_END_REPEAT", 10)
-        self.cadence_steps = env_list("BENCH_CADENCE_STEPS", "500,750,1000,1250,1500,2000,3000")
-        self.cadence_seconds = env_int("BENCH_CADENCE_SECONDS", 20)
+        self.cadence_steps = env_list("BENCH_CADENCE_STEPS", "100,200,300,450,600,800,1000,1250,1500")
+        self.cadence_seconds = env_int("BENCH_CADENCE_SECONDS", 15)
+        self.cadence_connections = env_int("BENCH_CADENCE_CONNECTIONS", 256)
+        self.signaling_messages = env_int("BENCH_SIGNALING_MESSAGES", 100)
+        self.signaling_idle = env_int("BENCH_SIGNALING_IDLE", 200)
+        self.hpb_clients = env_int("BENCH_HPB_CLIENTS", 200)
+        self.bin_path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        self.cadence_steps_done: list[dict] = []
         self.cycle_users = env_int("BENCH_CYCLE_USERS", 200)
         self.out = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "results" / "latest.md")
         self.rows: list[Row] = []
+        self.redis: Redis | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix="talk-calls-bench-"))
 
     def wanted(self, name: str) -> bool:
@@ -230,7 +284,6 @@ class Bench:
 
     def setup(self):
         started = time.monotonic()
-        self.redis = None
         cache_url = os.environ.get("BENCH_CACHE_URL")
         if not cache_url:
             if shutil.which("redis-server"):
@@ -245,6 +298,8 @@ class Bench:
             "DATABASE_URL": self.db.url,
             "CACHE_URL": cache_url,
             "DEBUG": "0",
+            # DEBUG off refuses the demo's public key; this one lives as long as the run.
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + secrets.token_hex(32),
             "CONN_MAX_AGE": "600",
             "TALK_LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
@@ -279,13 +334,12 @@ class Bench:
         wait_until(ready, 60, "the server")
         from django.db import connection
 
-        from .proc import CPUMeter
-
         self.cursor = connection.cursor()
         self.cursor.execute("SHOW server_version")
         self.pg_version = self.cursor.fetchone()[0]
         self.meter = CPUMeter(self.server.process.pid, self.cursor, self.db.name)
         self.rss_start = self.meter.worker_rss()
+        self.pids_start = self.meter.worker_pids()
 
     def seed(self):
         from .seed import seed_room
@@ -302,11 +356,9 @@ class Bench:
         from django.db import connections
 
         for step in (
-            lambda: self.server.stop(),
+            lambda: hasattr(self, "server") and self.server.stop(),
             lambda: connections.close_all(),
-            lambda: self.db.drop(),
-            lambda: self.redis and self.redis.stop(),
-            lambda: shutil.rmtree(self.workdir, ignore_errors=True),
+            lambda: hasattr(self, "db") and self.db.drop(),
         ):
             try:
                 step()
@@ -432,91 +484,185 @@ class Bench:
         )
 
     def cadence_case(self):
-        from .cadence import run_step
         from .seed import restart_call
 
         bench = self.cadence
         held = 0
+        cores = os.cpu_count() or 1
         for count in self.cadence_steps:
             restart_call(bench, in_call=count)
             rss_before = sum(self.meter.worker_rss())
             before = self.meter.sample()
-            results, wall = run_step(
-                "127.0.0.1", self.server.port, bench.room.token, bench.cookies[:count], self.cadence_seconds
+            machine_before = machine_cpu()
+            step = run_step(
+                "127.0.0.1",
+                self.server.port,
+                bench.room.token,
+                bench.cookies[:count],
+                self.cadence_seconds,
+                self.cadence_connections,
             )
             after = self.meter.sample()
+            machine_after = machine_cpu()
             workers, backends = self.meter.delta(before, after)
-            busy = (workers + backends) / (wall * (os.cpu_count() or 1))
-            latencies = sorted(result.latency * 1000 for result in results)
-            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            bad = sum(not 200 <= result.status < 300 for result in results)
-            kinds = {}
-            for result in results:
-                kinds.setdefault(result.kind, []).append(result.latency * 1000)
-            self.report(
-                Row(
-                    case=f"cadence, {count} in call",
-                    requests=len(results),
-                    rps=len(results) / wall,
-                    p50_ms=median(latencies),
-                    p99_ms=p99,
-                    queries=sum(result.queries for result in results) / len(results),
-                    server_ms=sum(result.server_us for result in results) / len(results) / 1000,
-                    cpu_ms=(workers + backends) * 1000 / len(results),
-                    rss=(rss_before, sum(self.meter.worker_rss())),
-                    bad=bad,
-                    note=f"open loop; server CPU {busy:.0%} of the machine; p99 "
-                    + ", ".join(
-                        f"{kind} {sorted(values)[int(len(values) * 0.99)]:.0f} ms"
-                        for kind, values in sorted(kinds.items())
-                    ),
-                )
+            busy = machine_after[0] - machine_before[0]
+            total = (machine_after[1] - machine_before[1]) or 1.0
+            summary = step.summary
+            summary.update(
+                participants=count,
+                server_share=(workers + backends) / (step.wall * cores),
+                server_cpu_ms=(workers + backends) * 1000 / max(len(step.results), 1),
+                pg_cpu_ms=backends * 1000 / max(len(step.results), 1),
+                # Everything else that ran on the machine meanwhile: other work on a shared box.
+                other_share=max(0.0, busy - workers - backends - step.generator_cpu) / total,
+                rss=(rss_before, sum(self.meter.worker_rss())),
+                opened=step.opened,
+                reused=step.reused,
             )
-            if p99 > P99_LIMIT_MS or bad:
+            summary["cpu_capacity"] = cpu_capacity(summary["server_cpu_ms"], cores)
+            self.cadence_steps_done.append(summary)
+            print(self.format_cadence(summary), flush=True)
+            if summary["p99_ms"] > P99_LIMIT_MS or summary["non_2xx"]:
                 break
             held = count
         self.cadence_held = held
 
+    CADENCE_HEADER = (
+        "| participants | offered req/s | achieved req/s | p50 / p99 ms | ping p50 / p99 | room p50 / p99 "
+        "| call p50 / p99 | non-2xx | server CPU, share of the machine | other processes' share "
+        "| server CPU ms/req (of it PostgreSQL) "
+        "| worker ms/req "
+        "| generator CPU ms/req (share of a core) | generator lag p99 ms | connections opened / reused "
+        "| worker RSS MB before → after |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
+    )
+
+    @staticmethod
+    def format_cadence(step: dict) -> str:
+        kinds = step["kinds"]
+
+        def pair(kind):
+            entry = kinds.get(kind)
+            return "-" if entry is None else f"{entry['p50_ms']:,.0f} / {entry['p99_ms']:,.0f}"
+
+        bad = ", ".join(f"{status}: {n}" for status, n in step["non_2xx"].items()) or "0"
+        return (
+            f"| {step['participants']:,} | {step['offered_rps']:.0f} | {step['achieved_rps']:.0f} "
+            f"| {step['p50_ms']:,.1f} / {step['p99_ms']:,.1f} | {pair('ping')} | {pair('room')} | {pair('call')} "
+            f"| {bad} | {step['server_share']:.0%} | {step['other_share']:.0%} "
+            f"| {step['server_cpu_ms']:.2f} ({step['pg_cpu_ms']:.2f}) "
+            f"| {step['server_ms']:.1f} "
+            f"| {step['generator_cpu_ms']:.2f} ({step['generator_core']:.0%}) | {step['lag_p99_ms']:.1f} "
+            f"| {step['opened']:,} / {step['reused']:,} | {step['rss'][0]:.0f} → {step['rss'][1]:.0f} |"
+        )
+
     def run(self):
         started = time.monotonic()
         self.load = [Path("/proc/loadavg").read_text().split()[0], "?"]
-        self.setup()
         try:
-            first = self.by_size.get(100, self.rooms[0])
-            self.closed_loop("baseline", f"/bench/baseline/{first.room.token}", first.cookies)
-            for size, bench in self.by_size.items():
-                self.closed_loop(f"GET /call, {size} in call", f"{V4}/call/{bench.room.token}", bench.cookies)
-            self.closed_loop(
-                f"GET room/{{token}}, {first.size} in call",
-                f"{V4}/room/{first.room.token}",
-                first.cookies,
-            )
-            self.closed_loop(
-                f"PUT /call (ping, same flags), {first.size} in call",
-                f"{V4}/call/{first.room.token}",
-                first.cookies,
-                method="PUT",
-                body={"flags": 7},
-            )
-            self.closed_loop(
-                f"join + leave, {self.cycle_users} users",
-                f"{V4}/call/{self.cycles.room.token}",
-                self.cycles.cookies,
-                body={"flags": 7},
-                mode="joinleave",
-            )
-            if self.wanted("end"):
-                for size in self.sizes:
-                    if size >= 100:
-                        self.end_for_everyone(size)
-            if self.cadence is not None:
-                self.cadence_case()
-            self.rss_end = self.meter.worker_rss()
+            try:
+                self.setup()
+                self.run_cases()
+            finally:
+                self.teardown()
+            self.other_parts()
         finally:
-            self.teardown()
+            if self.redis:
+                self.redis.stop()
+            shutil.rmtree(self.workdir, ignore_errors=True)
         self.total_seconds = time.monotonic() - started
         self.load[1] = Path("/proc/loadavg").read_text().split()[0]
         self.write()
+
+    def run_cases(self):
+        first = self.by_size.get(100, self.rooms[0])
+        self.closed_loop("baseline", f"/bench/baseline/{first.room.token}", first.cookies)
+        for size, bench in self.by_size.items():
+            self.closed_loop(f"GET /call, {size} in call", f"{V4}/call/{bench.room.token}", bench.cookies)
+        self.closed_loop(
+            f"GET room/{{token}}, {first.size} in call",
+            f"{V4}/room/{first.room.token}",
+            first.cookies,
+        )
+        self.closed_loop(
+            f"PUT /call (ping, same flags), {first.size} in call",
+            f"{V4}/call/{first.room.token}",
+            first.cookies,
+            method="PUT",
+            body={"flags": 7},
+        )
+        self.closed_loop(
+            f"join + leave, {self.cycle_users} users",
+            f"{V4}/call/{self.cycles.room.token}",
+            self.cycles.cookies,
+            body={"flags": 7},
+            mode="joinleave",
+        )
+        if self.wanted("end"):
+            for size in self.sizes:
+                if size >= 100:
+                    self.end_for_everyone(size)
+        if self.cadence is not None:
+            self.cadence_case()
+        self.rss_end = self.meter.worker_rss()
+        self.pids_end = self.meter.worker_pids()
+
+    def other_parts(self):
+        """Run the internal signaling (issue 7) and HPB (issue 8) benches with short
+        settings, after the call API's server has stopped; keep their tables."""
+        self.parts: list[tuple[str, str]] = []
+        parts = [
+            (
+                "signaling",
+                "Internal signaling (`bench/signaling.py`)",
+                ["uvicorn"],
+                [
+                    "bench/signaling.py",
+                    *("--messages", str(self.signaling_messages), "--idle", str(self.signaling_idle)),
+                    *(("--redis", self.redis.url.removesuffix("/0") + "/1") if self.redis else ()),
+                ],
+            ),
+            (
+                "hpb",
+                "High-Performance Backend (`bench/hpb.py`, Debian's signaling server)",
+                ["nextcloud-spreed-signaling-server"],
+                [
+                    "bench/hpb.py",
+                    *("--pg-url", self.db.url + "_hpb", "--clients", str(self.hpb_clients)),
+                    *("--ping-requests", "50", "--ping-size", "200", "--idle-seconds", "12"),
+                ],
+            ),
+        ]
+        for name, title, binaries, argv in parts:
+            if not self.wanted(name):
+                continue
+            missing = [binary for binary in binaries if not shutil.which(binary, path=self.bin_path)]
+            if missing:
+                text = f"Skipped: {', '.join(missing)} not installed (`.ci/ensure-services` installs it)."
+                self.parts.append((title, text))
+                print(f"{title}: {text}", flush=True)
+                continue
+            print(f"{title}: `{' '.join(argv)}`…", flush=True)
+            started = time.monotonic()
+            env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "CACHE_URL")}
+            try:
+                done = subprocess.run(
+                    [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+                )
+            except subprocess.TimeoutExpired:
+                self.parts.append((title, "Failed: no answer within 600 s."))
+                continue
+            seconds = time.monotonic() - started
+            if done.returncode:
+                text = f"Failed (exit {done.returncode}):\n\n```\n{(done.stdout + done.stderr)[-3000:]}\n```"
+            else:
+                text = f"`python {' '.join(argv)}` ({seconds:.0f} s):\n\n{done.stdout.strip()}"
+                skipped = [line for line in done.stderr.splitlines() if "skipped" in line]
+                if skipped:
+                    text += "\n\n" + "\n".join(f"- {line}" for line in skipped)
+            text = text.replace(self.redis.url.removesuffix("/0") + "/1", "redis://…") if self.redis else text
+            self.parts.append((title, text))
+            print(text, flush=True)
 
     # -- output ---------------------------------------------------------------------------
 
@@ -573,6 +719,26 @@ class Bench:
             "other work on a shared machine slows every wall-clock figure; CPU per request moves less",
         ]
 
+    def cadence_cpu_capacity(self) -> str:
+        values = sorted(step["cpu_capacity"] for step in self.cadence_steps_done)
+        if not values:
+            return "-"
+        return f"{values[0]:,}" if values[0] == values[-1] else f"{values[0]:,} to {values[-1]:,}"
+
+    def rss_summary(self) -> str:
+        points = [(row.case, *row.rss) for row in self.rows if row.rss]
+        points += [(f"cadence, {step['participants']} in call", *step["rss"]) for step in self.cadence_steps_done]
+        largest = max((size for size in self.sizes if self.wanted(f"GET /call, {size}")), default=None)
+        text = rss_verdict(
+            points,
+            sum(self.rss_start),
+            sum(getattr(self, "rss_end", []) or [0]),
+            f"GET /call, {largest} in call" if largest else None,
+        )
+        if getattr(self, "pids_end", self.pids_start) != self.pids_start:
+            text += "; a worker was replaced during the run (pids changed), so the figures mix processes"
+        return text
+
     def cadence_by_cpu(self) -> str:
         """Return the cadence case estimated from the closed-loop CPU costs: what a shared
         machine's noise does to open-loop latency, it does less to CPU per request."""
@@ -595,14 +761,26 @@ class Bench:
 
     def write(self) -> None:
         lines = ["# Latest `make bench`", "", *self.machine(), "", self.HEADER, *map(self.format_row, self.rows), ""]
-        start, end = sum(self.rss_start), sum(getattr(self, "rss_end", []) or [0])
-        lines.append(f"Worker RSS over the whole run: {start:.0f} MB → {end:.0f} MB ({self.workers} workers).")
         if self.cadence is not None:
-            lines.append(
-                f"Cadence: held {getattr(self, 'cadence_held', 0)} participants with p99 < {P99_LIMIT_MS:.0f} ms."
-            )
+            lines += [
+                f"Cadence (open loop, {self.cadence_seconds} s per step, at most {self.cadence_connections} "
+                "keep-alive connections; latency from the scheduled send time; CPU from `/proc`):",
+                "",
+                self.CADENCE_HEADER,
+                *map(self.format_cadence, self.cadence_steps_done),
+                "",
+                f"Cadence: held {getattr(self, 'cadence_held', 0):,} participants with p99 < {P99_LIMIT_MS:.0f} ms "
+                "and no failure (the last step shown is the first that was not held, unless every step was). "
+                "By CPU (whatever else the machine runs): at the CPU per request measured in the steps, "
+                f"{self.cadence_cpu_capacity()} participants fit in 70 % of the {os.cpu_count()} cores.",
+                "",
+            ]
         lines.append(self.cadence_by_cpu())
         lines.append("")
+        lines.append(f"Worker RSS over the whole run ({self.workers} workers): {self.rss_summary()}.")
+        lines.append("")
+        for title, text in getattr(self, "parts", []):
+            lines += [f"## {title}", "", text, ""]
         text = "\n".join(lines)
         print("\n" + text)
         self.out.parent.mkdir(parents=True, exist_ok=True)

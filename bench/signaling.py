@@ -234,9 +234,10 @@ def redis_ok(url: str) -> bool:
     try:
         import redis
 
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
         return True
-    except Exception:
+    except Exception as error:
+        print(f"Redis at {url}: {error}", file=sys.stderr)
         return False
 
 
