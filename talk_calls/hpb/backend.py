@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..access import Participant
-from ..constants import ActorType, InCallFlag
+from ..constants import IN_CALL_FLAGS_MAX, ActorType, InCallFlag
 from ..exceptions import OCSError
 from ..models import Attendee, Room, Session, user_display_name
 from ..services.calls import join_call, leave_call
@@ -138,6 +138,12 @@ def room_request(request: dict) -> dict:
     action = _optional_string(request, "action") or "join"
     if action not in ("join", "leave"):
         raise MalformedRequest("'action' must be 'join' or 'leave'")
+    in_call = request.get("incall")
+    if in_call is not None and (
+        isinstance(in_call, bool) or not isinstance(in_call, int) or not 0 <= in_call <= IN_CALL_FLAGS_MAX
+    ):
+        # Refused before anything is written: a malformed request creates no session.
+        raise MalformedRequest(f"'incall' must be an integer from 0 to {IN_CALL_FLAGS_MAX}")
     room = Room.objects.filter(token=token).first() if token else None
     if room is None:
         return error(*NO_SUCH_ROOM)

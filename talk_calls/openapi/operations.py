@@ -40,9 +40,11 @@ from ..exceptions import (
     NoTalkSession,
     NotFound,
     NotImplementedError_,
+    PayloadTooLarge,
     PreconditionFailed,
     RoomNotFound,
     SessionInCall,
+    TooManyRequests,
 )
 from ..serializers import OBJECT_TYPES
 from .shapes import (
@@ -388,7 +390,7 @@ PARTICIPANT_OPERATIONS = {
 
 # --- Nextcloud core (views.cloud) ----------------------------------------------------------------
 
-# --- signaling (views.signaling; POST and GET signaling/{token} are a plain async view) -------------
+# --- signaling (views.signaling; signaling/{token} is a plain async view: ``SignalingDescription``) --
 
 SIGNALING_SETTINGS_OPERATIONS = {
     "get": Operation(
@@ -398,6 +400,35 @@ SIGNALING_SETTINGS_OPERATIONS = {
         # BadRequest("token"): conversation_cluster mode without a room's token.
         raises=(NotFound(), BadRequest("token")),
     )
+}
+
+#: The 400 of ``signaling/{token}`` outside internal mode: ``data`` is the message itself.
+SIGNALING_DISABLED = (400, {**STRING, "enum": ["Internal signaling disabled."]})
+
+SIGNALING_OPERATIONS = {
+    "get": Operation(
+        "Wait for signaling messages (internal signaling): up to 30 s, then usersInRoom",
+        ok=((200, "SignalingEntries"),),
+        # 404: no Talk session here (any more); 409: it was replaced by a newer one.
+        raises=((404, "SignalingEntries"), (409, "SignalingEntries"), SIGNALING_DISABLED),
+    ),
+    "post": Operation(
+        "Send signaling messages to sessions of the conversation (internal signaling)",
+        params=(
+            Param(
+                "messages",
+                _string(),
+                'A JSON list of {"ev": "message", "fn": "<JSON message>", "sessionId": "<sender>"}',
+                required=True,
+            ),
+        ),
+        raises=(
+            SIGNALING_DISABLED,
+            PayloadTooLarge("messages"),
+            PayloadTooLarge("message"),
+            TooManyRequests("rate"),
+        ),
+    ),
 }
 
 SIGNALING_BACKEND_OPERATIONS = {

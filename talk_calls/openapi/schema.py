@@ -348,7 +348,10 @@ def settings_patch() -> dict:
             {"name": "room", "description": "Conversations and their settings"},
             {"name": "participant", "description": "Joining, leaving and the attendees of a conversation"},
             {"name": "cloud", "description": "Nextcloud core: capabilities and the current user"},
-            {"name": "signaling", "description": "Internal signaling"},
+            {
+                "name": "signaling",
+                "description": "Signaling: settings, internal signaling, the signaling server's backend",
+            },
         ],
         "APPEND_COMPONENTS": {
             "schemas": COMPONENTS,

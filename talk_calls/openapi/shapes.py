@@ -248,8 +248,39 @@ SIGNALING_BACKEND_ANSWER = obj(
     closed=False,
 )
 
+#: One session of ``usersInRoom`` (``signaling.pull.user_entry``).
+SIGNALING_USER = obj(
+    {
+        "userId": STRING,
+        "roomId": INTEGER,
+        "lastPing": TIMESTAMP,
+        "sessionId": STRING,
+        "inCall": IN_CALL,
+        "participantPermissions": PERMISSIONS,
+        "actorType": STRING,
+        "actorId": STRING,
+    }
+)
+
+#: ``GET signaling/{token}``: relayed messages (JSON text each), then ``usersInRoom``.
+SIGNALING_ENTRIES = {
+    "type": "array",
+    "items": {
+        "anyOf": [
+            obj({"type": {"type": "string", "enum": ["message"]}, "data": STRING}),
+            obj(
+                {
+                    "type": {"type": "string", "enum": ["usersInRoom"]},
+                    "data": {"type": "array", "items": SIGNALING_USER},
+                }
+            ),
+        ]
+    },
+}
+
 #: Named payloads, served as ``#/components/schemas/<name>``.
 COMPONENTS = {
+    "SignalingEntries": SIGNALING_ENTRIES,
     "SignalingSettings": SIGNALING_SETTINGS,
     "SignalingBackendAnswer": SIGNALING_BACKEND_ANSWER,
     "Room": ROOM,

@@ -5,14 +5,16 @@ The request is authenticated by its checksum (C2), not by cookies or CSRF tokens
 reference, every answer is HTTP 200 in the OCS envelope, errors included (a bad or missing
 checksum is ``invalid_request``); on top of it a client address with repeated checksum
 failures gets 429 with ``Retry-After`` (``throttling`` scope ``signaling_backend_address``,
-counted in the shared throttle cache), and a signed body that is no backend request gets 400.
+counted in the shared throttle cache), and a signed body that is no backend request gets 400:
+not JSON, nested deeper than ``parsers.MAX_JSON_DEPTH``, or holding a string no parameter
+may hold (``parsers.check_values``: lone surrogates, NUL and control characters, over-long).
 """
 
 import json
 
-from .. import throttling
+from .. import parsers, throttling
 from ..conf import app_settings
-from ..exceptions import ThrottleExceeded
+from ..exceptions import InvalidParameter, ThrottleExceeded
 from ..hpb import backend
 from ..hpb.checksum import CHECKSUM_HEADER, RANDOM_HEADER, verify
 from ..openapi.operations import SIGNALING_BACKEND_OPERATIONS
@@ -26,6 +28,10 @@ THROTTLE_SCOPE = "signaling_backend_address"
 
 def _header(request, name: str) -> str | None:
     return request.META.get("HTTP_" + name.upper().replace("-", "_"))
+
+
+def _malformed(problem: str) -> OCSResponse:
+    return OCSResponse(backend.error("invalid_request", problem), 400, message=problem)
 
 
 class SignalingBackendView(OCSView):
@@ -49,12 +55,17 @@ class SignalingBackendView(OCSView):
         if not verify(secret, _header(request, RANDOM_HEADER), _header(request, CHECKSUM_HEADER), body):
             throttling.hit(THROTTLE_SCOPE, address)
             return OCSResponse(UNAUTHENTICATED, 200)
+        if parsers.json_depth_exceeds(body):
+            return _malformed(f"The body nests deeper than {parsers.MAX_JSON_DEPTH} levels.")
         try:
             message = json.loads(body)
-        except ValueError:  # also undecodable bytes
-            return OCSResponse(
-                backend.error("invalid_request", "The body is not JSON."), 400, message="The body is not JSON."
-            )
+        except (ValueError, RecursionError):  # also undecodable bytes
+            return _malformed("The body is not JSON.")
+        try:
+            # The strings the app's parameters may hold, as for every other endpoint.
+            parsers.check_values({"body": message})
+        except InvalidParameter as exc:
+            return _malformed(exc.message())
         try:
             return OCSResponse(backend.handle(message), 200)
         except backend.MalformedRequest as exc:

@@ -21,7 +21,7 @@ from ..conf import app_settings
 from ..constants import TOKEN_PATTERN
 from ..exceptions import BadRequest, NotFound, RoomNotFound
 from ..models import Session, kill_cutoff, user_display_name
-from ..openapi.operations import SIGNALING_SETTINGS_OPERATIONS
+from ..openapi.operations import SIGNALING_OPERATIONS, SIGNALING_SETTINGS_OPERATIONS
 from ..openapi.schema import OCSAutoSchema
 from ..renderers import OCSResponse
 from ..signaling import messages as rules
@@ -164,3 +164,22 @@ async def signaling_view(request, token):
     if response.status_code in (404, 409):
         await relay.leave_group(session.room_id, session.session_id)
     return response
+
+
+class SignalingDescription(OCSView):
+    """``signaling/{token}`` as the API description shows it; never dispatched.
+
+    drf-spectacular describes APIView classes only, and ``signaling_view`` is a plain async
+    view: its ``cls`` names this class, whose GET and POST are those of
+    ``SignalingPullView`` and ``SignalingSendView``.
+    """
+
+    schema = OCSAutoSchema(SIGNALING_OPERATIONS, tag="signaling", name="signaling")
+    http_method_names = ["get", "post"]
+    get = SignalingPullView.get
+    post = SignalingSendView.post
+
+
+# Read by drf-spectacular's endpoint enumerator (as on a DRF view made by ``as_view``).
+signaling_view.cls = SignalingDescription  # type: ignore[attr-defined]
+signaling_view.initkwargs = {}  # type: ignore[attr-defined]

@@ -72,8 +72,9 @@ def _served_operations():
         assert isinstance(pattern, URLPattern)
         cls = getattr(pattern.callback, "cls", None)
         if cls is None or issubclass(cls, OCSNotFoundView):
-            continue  # a plain Django view (signaling send and pull), or an OCS 404
-        actions = getattr(pattern.callback, "actions", None) or {"get": "get"}
+            continue  # a plain Django view, or an OCS 404
+        # A viewset's actions; a view that names its methods (signaling/{token}: GET and POST).
+        actions = getattr(pattern.callback, "actions", None) or vars(cls).get("http_method_names") or {"get": "get"}
         yield pattern.name, set(actions) - {"head"}  # DRF maps HEAD onto GET at the first request
 
 

@@ -134,6 +134,37 @@ def test_signed_garbage_gets_400_invalid_request(raw):
     assert data(response)["error"]["code"] == "invalid_request"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"type": "room", "room": {"roomid": "a\\ud800b", "sessionid": "s"}}',
+        b'{"type": "ping", "ping": {"roomid": "r", "entries": [{"sessionid": "a\\u0000b"}]}}',
+        b'{"type": "auth", "auth": {"params": {"userid": "' + b"x" * 70_000 + b'"}}}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"type": "ping", "ping": ' + b"[" * 40 + b"]" * 40 + b"}",
+    ],
+    ids=["surrogate", "nul", "overlong", "deep", "deeper-than-32"],
+)
+@pytest.mark.django_db
+def test_signed_bodies_with_strings_no_parameter_may_hold_get_400(raw):
+    """The hostile-input rules of every endpoint (parsers.check_values); before them a lone
+    surrogate reached PostgreSQL and very deep JSON the recursion limit: 500s."""
+    response = post(None, raw=raw)
+    assert response.status_code == 400
+    assert data(response)["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("incall", ["3", 1.5, True, 2**70, -1, 16])
+@pytest.mark.django_db
+def test_a_join_with_a_bad_incall_is_refused_before_the_session_is_created(incall):
+    room = RoomFactory()
+    attendee = AttendeeFactory(room=room)
+    actor = {"actorid": attendee.actor_id, "actortype": attendee.actor_type}
+    response = post(room_join(room, "virtual-session-1", incall=incall, **actor))
+    assert response.status_code == 400
+    assert not Session.objects.filter(session_id="virtual-session-1").exists()
+
+
 @pytest.mark.django_db
 def test_unknown_types_get_unknown_type():
     response = post({"type": "session", "session": {"version": "1.0"}})

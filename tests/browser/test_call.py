@@ -1,12 +1,17 @@
 """The call page in Debian's Chromium with fake camera and microphone: a real video call.
 
-One scenario on one uvicorn process of the demo (the in-memory channel layer of
-``make demo``): alice (logged in) and a guest join the public room's call from the call
-page; their peer connections connect and the remote videos play; the guest stops video
-and alice sees it; bob joins and everyone sees two remote videos; bob leaves and the
+Two scenarios on one uvicorn process of the demo (the in-memory channel layer of
+``make demo``). A call: alice (logged in) and a guest join the public room's call from the
+call page; their peer connections connect and the remote videos play; the guest stops
+video and alice sees it; bob joins and everyone sees two remote videos; bob leaves and the
 others drop him within 5 s; alice ends the call for everyone and every page says so.
+A blip (issue 9): the guest's polls fail for a while and are retried with backoff while
+the call goes on; then the guest's Talk session is removed on the server (as the cleanup
+does to a session that stopped pinging), the next poll answers 404, and the page rejoins
+the room and the call with a new session: both see each other again and video flows.
 """
 
+import sqlite3
 import time
 
 import httpx
@@ -30,11 +35,16 @@ PLAYING = """() => [...document.querySelectorAll('.tile.remote video')].map(v =>
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def database(tmp_path_factory):
+    """The server's demo SQLite file (the tests read and change it as an operator could)."""
     if connection.vendor != "sqlite":
         pytest.skip("the server runs on a demo SQLite file of its own: covered by the SQLite run")
     needs_tool("chromium")
-    database = make_demo_database(tmp_path_factory.mktemp("browser-call"))
+    return make_demo_database(tmp_path_factory.mktemp("browser-call"))
+
+
+@pytest.fixture(scope="module")
+def server(database):
     with asgi_servers(database, 1) as (url,):
         yield url
 
@@ -147,3 +157,42 @@ def test_two_then_three_people_hold_a_video_call(server, chromium):
     assert guest.evaluate("window.talkCall.peerStates().length") == 0
     assert in_call(server) == []
     screenshot(guest, "call-ended-guest")
+
+
+def test_the_call_survives_failing_polls_and_a_removed_session(server, database, chromium):
+    alice = open_page(chromium, server, "alice")
+    guest = open_page(chromium, server)
+    for page in (alice, guest):
+        assert_remote_videos_play(page, 1)
+
+    # The guest's network drops its polls: they fail, are retried with backoff, and the call goes on.
+    guest.context.route("**/api/v3/signaling/demopublic", lambda route: route.abort())
+    alice.click("#toggle-video")  # wakes the guest's waiting poll; its next one fails
+    guest.wait_for_selector("#status:has-text('Lost connection to the server; retrying (attempt 2)')", timeout=15_000)
+    guest.context.unroute("**/api/v3/signaling/demopublic")
+    guest.wait_for_selector("#status:has-text('In the call.')", timeout=15_000)
+    # The change made during the blip reached the guest once its polls came through.
+    guest.wait_for_selector(".tile.remote[data-video='off']")
+    alice.click("#toggle-video")
+    guest.wait_for_selector(".tile.remote[data-video='on']")
+    assert_remote_videos_play(guest, 1)
+
+    # The guest's session is removed on the server: the next poll answers 404 and the page rejoins.
+    old_session = guest.evaluate("window.talkCall.state.sessionId")
+    with sqlite3.connect(database, timeout=10) as db:
+        assert db.execute("DELETE FROM talk_calls_session WHERE session_id = ?", (old_session,)).rowcount == 1
+    alice.click("#toggle-audio")  # a participant change wakes the guest's poll
+    guest.wait_for_function(
+        "old => window.talkCall.state.inCall && ![null, old].includes(window.talkCall.state.sessionId)",
+        arg=old_session,
+        timeout=30_000,
+    )
+    for page in (alice, guest):
+        page.wait_for_function(REMOTE_TILES, arg=1)
+        assert_remote_videos_play(page, 1)
+    assert names(alice) == ["Gina Guest"]
+    assert names(guest) == [ALICE]
+    assert in_call(server) == ["guests:Gina Guest", f"users:{ALICE}"]
+    screenshot(guest, "call-rejoined-guest")
+    for page in (alice, guest):
+        page.click("#leave-call")

@@ -6,14 +6,23 @@ each parameter it reads (``str``, ``int``, ``bool``, ``list``, ``obj``); ``typed
 parameters read on every request, so a wrong type must be refused there. Every string class
 (surrogates, NUL, control characters, over-long, deep nesting) is refused for any
 parameter, read or not (``parsers.check_values``).
+
+The signaling backend (``BACKEND``) is no client endpoint: the signaling server signs its
+requests, and an unsigned one is answered like the reference (200, ``invalid_request``).
+``backend_cases`` puts every string class and wrong type into each field of its three
+requests (``auth``, ``room``, ``ping``), signed with ``BACKEND_SECRET``, so the body is
+read; ``unsigned_backend_cases`` sends the same without or with wrong checksums.
 """
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 V4 = "/ocs/v2.php/apps/spreed/api/v4"
 V3 = "/ocs/v2.php/apps/spreed/api/v3"
+BACKEND = f"{V3}/signaling/backend"
+BACKEND_SECRET = "hostile-suite-signaling-secret-0123456789"
 
 
 @dataclass(frozen=True)
@@ -243,3 +252,61 @@ BAD_HEADS = {
     "authorization-garbage": [b"Authorization: Basic ####"],
     "authorization-latin1": [b"Authorization: Basic " + __import__("base64").b64encode(b"\xed\xa0\x80:pw")],
 }
+
+
+#: The backend's requests with one hole (``@``) for a hostile JSON value; ``{group}`` and
+#: ``{member}`` name a real room and a real attendee, so the request reaches the database.
+BACKEND_TEMPLATES = {
+    "body": "@",
+    "type": '{"type": @}',
+    "auth": '{"type": "auth", "auth": @}',
+    "auth params": '{"type": "auth", "auth": {"version": "1.0", "params": @}}',
+    "auth userid": '{"type": "auth", "auth": {"version": "1.0", "params": {"userid": @, "ticket": "a:1:b:c"}}}',
+    "auth ticket": '{"type": "auth", "auth": {"version": "1.0", "params": {"userid": "{member}", "ticket": @}}}',
+    "room": '{"type": "room", "room": @}',
+    "room roomid": '{"type": "room", "room": {"roomid": @, "sessionid": "s", "userid": "{member}"}}',
+    "room sessionid": '{"type": "room", "room": {"roomid": "{group}", "sessionid": @, "userid": "{member}"}}',
+    "room userid": '{"type": "room", "room": {"roomid": "{group}", "sessionid": "", "userid": @}}',
+    "room action": '{"type": "room", "room": {"roomid": "{group}", "sessionid": "s", "action": @}}',
+    "room actorid": '{"type": "room", "room": {"roomid": "{group}", "actortype": "users", "actorid": @}}',
+    "room incall": '{"type": "room", "room": {"roomid": "{group}", "sessionid": "new", "userid": "{member}", "incall": @}}',
+    "ping": '{"type": "ping", "ping": @}',
+    "ping roomid": '{"type": "ping", "ping": {"roomid": @, "entries": []}}',
+    "ping entries": '{"type": "ping", "ping": {"roomid": "{group}", "entries": @}}',
+    "ping sessionid": '{"type": "ping", "ping": {"roomid": "{group}", "entries": [{"sessionid": @}]}}',
+}
+
+#: Values of a wrong type for every hole (a string where an object belongs, and so on).
+BACKEND_WRONG_TYPES = ['"x"', "1", "1.5", str(2**70), "true", "null", "[]", "{}", '[["x"]]', '{"a": {}}']
+
+
+def _fill(template: str, value: str, paths: dict) -> bytes:
+    text = template.replace("{group}", paths["group"]).replace("{member}", paths["member"])
+    return text.replace("@", value).encode()
+
+
+def backend_cases(paths: dict):
+    """Yield ``(body, label, unreadable)`` for every backend field and every string class or
+    wrong type; ``unreadable`` bodies must be refused with 400 (a wrong type may also get the
+    backend's answer: an error, or the room's answer to a request that changes nothing)."""
+    for field_name, template in BACKEND_TEMPLATES.items():
+        for label, raw in JSON_STRINGS.items():
+            yield _fill(template, raw, paths), f"backend {field_name} {label}", True
+        for raw in BACKEND_WRONG_TYPES:
+            if field_name == "room incall" and raw in ("1", "null"):
+                continue  # valid: the join would create the session
+            yield _fill(template, raw, paths), f"backend {field_name} type {raw}", False
+    for body in (b"[1,2", b"\xff\xfe", b"{" * 5000, b"[" * 100_000, b""):
+        yield body, "backend malformed json", True
+
+
+def unsigned_backend_cases(paths: dict):
+    """Yield ``(headers, body, label)``: backend bodies with a missing, short, wrong or
+    mangled checksum."""
+    body = _fill(BACKEND_TEMPLATES["ping sessionid"], '"a\\ud800b"', paths)
+    random = secrets.token_hex(32)
+    yield {}, body, "no checksum"
+    yield {"Spreed-Signaling-Random": random}, body, "no checksum header"
+    yield {"Spreed-Signaling-Random": "short", "Spreed-Signaling-Checksum": "0" * 64}, body, "short random"
+    yield {"Spreed-Signaling-Random": random, "Spreed-Signaling-Checksum": "0" * 64}, body, "wrong checksum"
+    yield {"Spreed-Signaling-Random": random, "Spreed-Signaling-Checksum": "\u00e9" * 64}, body, "non-hex checksum"

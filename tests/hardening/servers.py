@@ -154,8 +154,8 @@ class HttpActor:
             self.local.connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
         return self.local.connection
 
-    def send(self, method, path, *, body=b"", content_type="", keep_cookies=False):
-        headers = self.headers()
+    def send(self, method, path, *, body=b"", content_type="", keep_cookies=False, extra_headers=None):
+        headers = {**self.headers(), **(extra_headers or {})}
         if content_type:
             headers["Content-Type"] = content_type
         for attempt in range(2):

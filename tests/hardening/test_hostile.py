@@ -18,9 +18,19 @@ import pytest
 from django.db import connection
 
 from talk_calls.constants import InCallFlag
+from talk_calls.hpb.checksum import signed_headers
 
 from ..factories import AttendeeFactory, PhoneAttendeeFactory, RoomFactory, UserFactory
-from .hostile import BAD_HEADS, ENDPOINTS, V4, cases
+from .hostile import (
+    BACKEND,
+    BACKEND_SECRET,
+    BAD_HEADS,
+    ENDPOINTS,
+    V4,
+    backend_cases,
+    cases,
+    unsigned_backend_cases,
+)
 from .servers import ROOT, GunicornServer, HttpActor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -84,6 +94,15 @@ def raw_request(port, method, path, head_lines, body=b"", *, chunks=None) -> int
     return effective_status(int(reply.split(b" ", 2)[1]), data, path)
 
 
+def backend_error(data: bytes) -> str | None:
+    """Return the error code of a signaling backend answer, or None."""
+    try:
+        answer = json.loads(data)["ocs"]["data"]
+        return answer["error"]["code"] if answer.get("type") == "error" else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def effective_status(status: int, data: bytes, path: str) -> int:
     """Return the status a client acts on: v1 OCS paths answer HTTP 200 and put the error
     status in ``meta.statuscode``."""
@@ -108,7 +127,13 @@ def world():
     AttendeeFactory(room=public, user=owner_user, owner=True)
     return {
         "users": {"owner": owner_user, "member": member_user, "outsider": outsider_user},
-        "paths": {"group": group.token, "public": public.token, "phone": phone.pk, "member_attendee": member.pk},
+        "paths": {
+            "group": group.token,
+            "public": public.token,
+            "member": member_user.get_username(),
+            "phone": phone.pk,
+            "member_attendee": member.pk,
+        },
     }
 
 
@@ -118,6 +143,8 @@ def test_hostile_inputs_answer_4xx_and_change_nothing(world, kind):
         "DATA_UPLOAD_MAX_MEMORY_SIZE": str(LIMIT),
         "TALK_SIP_DIALOUT_BACKEND": "talk_calls.sip.ConsoleDialOutBackend",
         "TALK_LOG_LEVEL": "ERROR",
+        # Internal signaling stays on (no server listed); the backend checks this secret.
+        "TALK_SIGNALING_SECRET": BACKEND_SECRET,
     }
     paths = world["paths"]
     with GunicornServer(workers=2, threads=4, env=env, asgi=kind == "asgi") as server:
@@ -154,11 +181,42 @@ def test_hostile_inputs_answer_4xx_and_change_nothing(world, kind):
                 if not 400 <= status < 500:
                     failures.append((status, what, data[:200]))
 
+        # The signaling backend, as the signaling server calls it (signed, no cookies): a
+        # body it cannot read is a 400, a request it can read but refuses is the reference's
+        # 200 with an error answer; never a 5xx, never a change.
+        backend = HttpActor(server)
+
+        def run_backend(case):
+            body, label, unreadable = case
+            status, data = backend.send(
+                "POST", BACKEND, body=body, content_type="application/json",
+                extra_headers=signed_headers(BACKEND_SECRET, body),
+            )  # fmt: skip
+            return status, data, label, unreadable
+
+        signed = list(backend_cases(paths))
+        with ThreadPoolExecutor(4) as pool:
+            for status, data, what, unreadable in pool.map(run_backend, signed):
+                statuses[status] += 1
+                if status != 400 and (unreadable or status != 200):
+                    failures.append((status, what, data[:200]))
+        # Unsigned: refused as the reference does (200, invalid_request), then throttled (429).
+        unsigned = list(unsigned_backend_cases(paths)) * 3
+        for headers, body, what in unsigned:
+            status, data = backend.send(
+                "POST", BACKEND, body=body, content_type="application/json", extra_headers=headers
+            )
+            statuses[status] += 1
+            if not (status == 429 or (status == 200 and backend_error(data) == "invalid_request")):
+                failures.append((status, f"backend {what}", data[:200]))
+
         # Heads Django would choke on, huge and chunked bodies: hand-made requests.
-        targets = [(e.method, e.path.format(**paths)) for e in ENDPOINTS]
+        targets = [(e.method, e.path.format(**paths)) for e in ENDPOINTS] + [("POST", BACKEND)]
         raw = 0
         for method, path in targets:
             for label, head in BAD_HEADS.items():
+                if path == BACKEND and label.startswith("authorization"):
+                    continue  # the backend reads no credentials: its checksum authenticates
                 status = raw_request(server.port, method, path, head, b"{}")
                 raw += 1
                 statuses[status] += 1
@@ -178,8 +236,13 @@ def test_hostile_inputs_answer_4xx_and_change_nothing(world, kind):
                     "chunks": [b'{"password": "\\ud800"}'],
                 },
             }.items():
+                head = kwargs["head"]
+                if path == BACKEND and label == "chunked surrogate":
+                    # Signed, so that the backend reads the body.
+                    signature = signed_headers(BACKEND_SECRET, b"".join(kwargs["chunks"]))
+                    head = [*head, *(f"{name}: {value}".encode() for name, value in signature.items())]
                 status = raw_request(
-                    server.port, method, path, kwargs["head"], kwargs.get("body", b""), chunks=kwargs.get("chunks")
+                    server.port, method, path, head, kwargs.get("body", b""), chunks=kwargs.get("chunks")
                 )
                 raw += 1
                 statuses[status] += 1
@@ -190,8 +253,9 @@ def test_hostile_inputs_answer_4xx_and_change_nothing(world, kind):
         after = snapshot()
 
     report = {
+        "backend_requests": len(signed) + len(unsigned),
         "server": "gunicorn + uvicorn workers (ASGI)" if kind == "asgi" else "gunicorn gthread (WSGI)",
-        "requests": len(all_cases) + raw,
+        "requests": len(all_cases) + len(signed) + len(unsigned) + raw,
         "statuses": dict(sorted(statuses.items())),
         "server_errors": sum(n for s, n in statuses.items() if s >= 500),
         "seconds": round(elapsed, 1),

@@ -133,6 +133,16 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def crash(self) -> None:
+        """Kill the binary itself with SIGKILL (a crash: no goodbye to its clients), by the PID
+        of ``timeout``'s child, and reap ``timeout``."""
+        if self.popen.poll() is not None:
+            return
+        children = Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children").read_text().split()
+        for child in children:
+            os.kill(int(child), signal.SIGKILL)
+        self.popen.wait(5)
+
     def stop(self) -> None:
         """Stop the process by its PID: SIGTERM, then SIGKILL after 5 s."""
         if self.popen.poll() is not None:

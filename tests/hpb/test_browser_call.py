@@ -7,9 +7,11 @@ load the call page from app server 2 and make every REST call there; the page's 
 names app server 1's backend URL (``SIGNALING_BACKEND_URL``), so the signaling server asks
 app server 1 about tickets, rooms and pings while the changes happen on app server 2.
 
-One Chromium launch, two scenarios: a peer-to-peer call whose signaling the server relays,
-with the checks of the internal-mode test (tests/browser/test_call.py); and a call forced
-through TURN (``?ice=relay``) with the credentials ``signaling/settings`` hands out.
+One Chromium launch, three scenarios: a peer-to-peer call whose signaling the server relays,
+with the checks of the internal-mode test (tests/browser/test_call.py); a call forced
+through TURN (``?ice=relay``) with the credentials ``signaling/settings`` hands out; and a
+call that survives a crash and restart of the signaling server (last: it replaces the
+module's signaling server process).
 """
 
 import json
@@ -31,7 +33,16 @@ from tests.helpers import needs_tool, screenshot
 from tests.signaling.servers import flush_prefix, require_redis, unique_prefix
 
 from .conftest import SECRET
-from .processes import SIGNALING, TURNSERVER, free_port, require, start_app_server, start_coturn, start_signaling
+from .processes import (
+    SIGNALING,
+    TURNSERVER,
+    free_port,
+    require,
+    start_app_server,
+    start_coturn,
+    start_signaling,
+    start_signaling_from,
+)
 
 pytestmark = [pytest.mark.hpb, pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +53,7 @@ REMOTE_TILES = "n => document.querySelectorAll('.tile.remote').length === n"
 PLAYING = "() => [...document.querySelectorAll('.tile.remote video')].map(v => [v.videoWidth, v.currentTime])"
 SETTINGS = "/ocs/v2.php/apps/spreed/api/v3/signaling/settings"
 BACKEND = "/ocs/v2.php/apps/spreed/api/v3/signaling/backend"
+SELF_IDS = "() => [window.talkCall.state.selfId, window.talkCall.state.sessionId]"
 
 
 def database_url() -> str:
@@ -90,7 +102,9 @@ def system(tmp_path_factory, django_db_setup):
             signaling = start_signaling(folder / "signaling", config)
         signaling.url = signaling_url
         processes.append(signaling)
-        yield SimpleNamespace(app1=apps[0], app2=apps[1], signaling=signaling, coturn=coturn)
+        yield SimpleNamespace(
+            app1=apps[0], app2=apps[1], signaling=signaling, coturn=coturn, folder=folder, processes=processes
+        )
     finally:
         for process in reversed(processes):
             process.stop()
@@ -183,6 +197,7 @@ def in_call(system, room) -> list[str]:
         f"{system.app1.url}/ocs/v2.php/apps/spreed/api/v4/call/{room.token}",
         auth=("alice", PASSWORD),
         headers={"OCS-APIRequest": "true"},
+        timeout=30,  # a Basic check hashes the password: slow on a loaded machine
     )
     return sorted(p["actorId"] for p in response.json()["ocs"]["data"])
 
@@ -259,3 +274,49 @@ def test_a_call_forced_through_turn(system, chromium, room, pages):
     screenshot(dave, "hpb-call-turn-dave")
     dave.click("#leave-call")
     carol.click("#leave-call")
+
+
+@pytest.mark.parametrize("stop", ["crash", "stop"])
+def test_a_call_survives_a_crash_and_restart_of_the_signaling_server(system, chromium, room, pages, stop):
+    """The signaling server dies (``crash``: SIGKILL; ``stop``: SIGTERM, as a service
+    restart) and comes back on the same port with the same config: both pages reconnect
+    with backoff; the server forgot their sessions, so each
+    says hello afresh with a new ticket, joins the room and the call with a new Talk
+    session, and sets up its peer connection again. Both see each other in the page and
+    in ``GET /call`` (once each: the old sessions are gone), and video flows again."""
+    alice = open_page(pages, chromium, system.app2.url, room.token, "alice")
+    bob = open_page(pages, chromium, system.app2.url, room.token, "bob")
+    for page in (alice, bob):
+        assert_remote_videos_play(page, 1)
+    before = {name: page.evaluate(SELF_IDS) for name, page in (("alice", alice), ("bob", bob))}
+
+    getattr(system.signaling, stop)()
+    for page in (alice, bob):
+        page.wait_for_selector("#status:has-text('Lost connection to the signaling server')")
+    port = system.signaling.ports["http"]
+    restarted = start_signaling_from(
+        system.folder / f"signaling-{stop}", system.folder / "signaling" / "server.conf", port
+    )
+    restarted.url = system.signaling.url
+    system.processes.append(restarted)
+    system.signaling = restarted
+
+    for name, page in (("alice", alice), ("bob", bob)):
+        # A new signaling session and a new Talk session, back in the call.
+        page.wait_for_function(
+            "old => { const s = window.talkCall.state; return s.inCall && s.selfId && s.selfId !== old[0]"
+            " && s.sessionId !== old[1]; }",
+            arg=before[name],
+            timeout=45_000,
+        )
+        page.wait_for_selector("#status:has-text('In the call.')")
+        page.wait_for_function(REMOTE_TILES, arg=1)
+    for page in (alice, bob):
+        assert_remote_videos_play(page, 1)
+    assert alice.locator(".tile.remote .name").all_inner_texts() == ["Bob Example"]
+    assert bob.locator(".tile.remote .name").all_inner_texts() == ["Alice Example"]
+    assert alice.evaluate("window.talkCall.state.users.size") == 2
+    assert in_call(system, room) == ["alice", "bob"]
+    screenshot(alice, "hpb-call-after-restart-alice")
+    alice.click("#leave-call")
+    bob.click("#leave-call")

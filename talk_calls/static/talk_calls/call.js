@@ -36,6 +36,8 @@
   const REQUEST_TIMEOUT_MS = 10000;
   const WELCOME_WAIT_MS = 3000;
   const SUBSCRIBE_RETRY_MS = 1500;
+  // Hello errors that ask for fresh credentials from signaling/settings (talk-signaling C7).
+  const STALE_CREDENTIALS = ["token_expired", "invalid_token"];
   const BACKEND_PATH = "ocs/v2.php/apps/spreed/api/v3/signaling/backend";
 
   const root = document.getElementById("talk-call");
@@ -137,14 +139,20 @@
       await ocs("POST", `${API}/v1/guest/${token}/name`, { displayName: state.nick });
     }
     $("local-name").textContent = `${state.nick} (you)`;
+    const settings = await fetchSettings();
+    if (state.signaling) state.signaling.close();
+    const external = settings.signalingMode !== "internal" && settings.server;
+    state.signaling = external ? standaloneSignaling(settings) : internalSignaling();
+    root.dataset.signaling = state.signaling.mode;
+    await state.signaling.connect();
+  }
+
+  /** Return fresh signaling settings (a new ticket or token) and take their ICE servers. */
+  async function fetchSettings() {
     const settings = await ocs("GET", `${API}/v3/signaling/settings?token=${encodeURIComponent(token)}`);
     if (settings.status !== 200) throw new Error(`Could not read the signaling settings (HTTP ${settings.status}).`);
     state.ice = [...(settings.data.stunservers || []), ...(settings.data.turnservers || [])];
-    if (state.signaling) state.signaling.close();
-    const external = settings.data.signalingMode !== "internal" && settings.data.server;
-    state.signaling = external ? standaloneSignaling(settings.data) : internalSignaling();
-    root.dataset.signaling = state.signaling.mode;
-    await state.signaling.connect();
+    return settings.data;
   }
 
   /** Internal signaling: long-poll GET signaling/{token}, post messages to it (talk-signaling A, B). */
@@ -258,6 +266,7 @@
     let nextId = 1;
     let closed = false;
     let resumeId = null;
+    let reconnecting = false;
     let welcome = null;
     let welcomed = null; // resolves when a welcome arrives
 
@@ -290,7 +299,8 @@
     };
 
     function transmit(message) {
-      socket.send(JSON.stringify(message));
+      // While reconnecting there is nobody to send to: the peers are set up afresh after.
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
     }
 
     function request(message) {
@@ -310,10 +320,11 @@
 
     function open() {
       welcome = null;
-      socket = new WebSocket(url);
+      const current = new WebSocket(url);
+      socket = current;
       let welcomeArrived;
       welcomed = new Promise((resolve) => (welcomeArrived = resolve));
-      socket.addEventListener("message", (event) => {
+      current.addEventListener("message", (event) => {
         let message;
         try {
           message = JSON.parse(event.data);
@@ -327,20 +338,32 @@
         receive(message);
       });
       return new Promise((resolve, reject) => {
-        socket.addEventListener("open", () => {
-          socket.addEventListener("close", dropped);
+        current.addEventListener("open", () => {
+          // Only the current socket's end counts: one given up on by a retry is not a drop.
+          current.addEventListener("close", () => current === socket && dropped());
           resolve();
         }, { once: true });
-        socket.addEventListener("error", () => reject(new Error("Could not connect to the signaling server.")), { once: true });
+        current.addEventListener("error", () => reject(new Error("Could not connect to the signaling server.")), { once: true });
       });
     }
 
-    async function hello() {
+    /**
+     * Say hello with the settings' credentials. A ticket or token the server calls expired
+     * or invalid (`token_expired`, `invalid_token`) is fetched anew from signaling/settings
+     * once, as the Talk web client does, and the hello repeated.
+     */
+    async function hello({ refreshed = false } = {}) {
       const v2 = settings.helloAuthParams && settings.helloAuthParams["2.0"];
       if (v2) await Promise.race([welcomed, sleep(WELCOME_WAIT_MS)]);
       const version = v2 && welcome && (welcome.features || []).includes("hello-v2") ? "2.0" : "1.0";
       const params = settings.helloAuthParams[version];
       const answer = await request({ type: "hello", hello: { version, auth: { url: backendUrl, params } } });
+      const code = answer.type === "error" && answer.error ? answer.error.code : null;
+      if (!refreshed && STALE_CREDENTIALS.includes(code)) {
+        settings = await fetchSettings();
+        await hello({ refreshed: true });
+        return;
+      }
       if (answer.type !== "hello") throw new Error(`The signaling server refused us: ${describe(answer)}`);
       accepted(answer.hello);
     }
@@ -363,8 +386,27 @@
       return (answer.error && (answer.error.message || answer.error.code)) || answer.type;
     }
 
+    /**
+     * The WebSocket closed without our bye: reconnect with backoff (1 s doubling to 10 s).
+     * Resume the server session (`resumeid`) while the server still knows it: the room,
+     * the peers and their ids stay. Otherwise (the server restarted, or forgot us) start
+     * afresh through `rejoin`: a new Talk session, fresh signaling settings and ticket, a
+     * new hello, the room and the call joined again, and every peer connection set up anew
+     * (the others see our old session leave and the new one join the call).
+     */
     async function dropped() {
-      if (closed || state.signaling !== signaling) return;
+      if (closed || reconnecting || state.signaling !== signaling) return;
+      reconnecting = true;
+      try {
+        await reconnect();
+      } finally {
+        reconnecting = false;
+      }
+    }
+
+    async function reconnect() {
+      for (const resolve of pending.values()) resolve({ type: "error", error: { code: "connection_lost" } });
+      pending.clear();
       status("Lost connection to the signaling server; reconnecting…");
       for (let attempt = 1; !closed; attempt++) {
         await sleep(Math.min(10000, 500 * 2 ** attempt));
@@ -377,11 +419,14 @@
             status(state.inCall ? "In the call." : "Connected.");
             return;
           }
-          // The session is gone: a new one, whose peers start afresh.
+          // The session is gone (`no_such_session`): a new one, whose peers start afresh.
           signaling.close();
           await rejoin("Reconnected to the signaling server; rejoining…");
           return;
         } catch (problem) {
+          const given = socket;
+          socket = null;
+          if (given) given.close();
           status(`Lost connection to the signaling server; retrying (attempt ${attempt})…`);
         }
       }
