@@ -92,6 +92,29 @@ def _set_session_flags(session: Session, flags: int, *, only_if_in_call: bool = 
     return bool(changed)
 
 
+def _set_flags_and_last_joined_call(session: Session, attendee: Attendee, flags: int, now: datetime) -> None:
+    """Write ``flags`` on the session (refreshing ``last_ping``) and ``now`` as the attendee's
+    ``last_joined_call``: one statement on PostgreSQL (a data-modifying ``WITH``, which
+    keeps a call start within the join's budget of 8), two elsewhere."""
+    if connection.vendor != "postgresql":
+        _set_session_flags(session, flags)
+        Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
+        attendee.last_joined_call = now
+        return
+    quote, ping = connection.ops.quote_name, timezone.now()
+    sql = (
+        f"WITH s AS (UPDATE {quote(Session._meta.db_table)} SET {quote('in_call')} = %s, {quote('last_ping')} = %s"
+        f" WHERE {quote(pk_column(Session))} = %s)"
+        f" UPDATE {quote(Attendee._meta.db_table)} SET {quote('last_joined_call')} = %s"
+        f" WHERE {quote(pk_column(Attendee))} = %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [int(flags), adapt(ping), session.pk, adapt(now), attendee.pk])
+    session.in_call, session.last_ping = flags, ping
+    attendee.last_joined_call = now
+
+
 def disconnect(room: Room, attendee: Attendee, session: Session) -> bool:
     """Take ``session`` out of the call (room lock held); record ``call_left``; return whether it was in.
 
@@ -292,10 +315,10 @@ def _store_flags(join: _Join) -> None:
         # Nobody fresh is left in a call the room still shows: close it, so this join
         # starts a new call instead of joining a ghost one.
         end_call(room, now=now)
-    _set_session_flags(join.session, join.masked)
-    if join.masked != InCallFlag.DISCONNECTED:
-        Attendee.objects.filter(pk=attendee.pk).update(last_joined_call=now)
-        attendee.last_joined_call = now
+    if join.masked == InCallFlag.DISCONNECTED:
+        _set_session_flags(join.session, join.masked)
+    else:
+        _set_flags_and_last_joined_call(join.session, attendee, join.masked, now)
     # One update, and only when something changes: merge the flags, and start the call
     # where none runs (the room lock makes "none runs" the state read above; the update
     # stays conditional anyway).
