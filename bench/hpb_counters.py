@@ -1,17 +1,17 @@
 """Count the app server's requests and SQL statements, for ``bench/hpb.py`` only.
 
 Outermost middleware of one server process: every request is counted by path (query
-strings dropped), with its statements and server time; the answer carries
-``X-Bench-Queries`` and ``X-Bench-Time-Us``. ``GET /bench/hpb-counters`` returns the totals so
+strings dropped), with the statements ``bench.middleware.QueryCountMiddleware`` counts (its
+``X-Bench-*`` headers stay on the answer). ``GET /bench/hpb-counters`` returns the totals so
 far (not counted itself), so the bench reads them before and after a window.
 """
 
 import threading
 from collections import Counter
-from time import perf_counter
 
-from django.db import connection
 from django.http import JsonResponse
+
+from .middleware import QueryCountMiddleware
 
 COUNTERS_PATH = "/bench/hpb-counters"
 _lock = threading.Lock()
@@ -19,27 +19,13 @@ _requests: Counter = Counter()
 _queries: Counter = Counter()
 
 
-class CountingMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
+class CountingMiddleware(QueryCountMiddleware):
     def __call__(self, request):
         if request.path == COUNTERS_PATH:
             with _lock:
                 return JsonResponse({"requests": dict(_requests), "queries": dict(_queries)})
-        queries = 0
-
-        def count(execute, sql, params, many, context):
-            nonlocal queries
-            queries += 1
-            return execute(sql, params, many, context)
-
-        started = perf_counter()
-        with connection.execute_wrapper(count):
-            response = self.get_response(request)
-        response["X-Bench-Queries"] = str(queries)
-        response["X-Bench-Time-Us"] = str(int((perf_counter() - started) * 1_000_000))
+        response = super().__call__(request)
         with _lock:
             _requests[request.path] += 1
-            _queries[request.path] += queries
+            _queries[request.path] += int(response["X-Bench-Queries"])
         return response
