@@ -61,18 +61,21 @@ test: venv services
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/mypy
-	$(MAKE) test-sqlite
 	@if $(BIN)/python .ci/pg_ready.py "$(PG_URL)"; then \
-		$(MAKE) test-postgres; \
+		$(MAKE) test-sqlite SQLITE_MARKS='not browser and not hpb' && $(MAKE) test-postgres; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is not reachable, and CI=true requires it." >&2; exit 1; \
 	else \
-		echo "PostgreSQL not reachable: skipped the PostgreSQL run."; \
+		$(MAKE) test-sqlite && echo "PostgreSQL not reachable: skipped the PostgreSQL run."; \
 	fi
 
+# The tests that drive Chromium or the HPB's binaries (marks browser, hpb) run once per
+# make test: in the PostgreSQL run when there is one (the two-app-server tests need it),
+# else in the SQLite run. SQLITE_MARKS is the SQLite run's -m expression.
+SQLITE_MARKS ?=
 test-sqlite: venv
-	@echo "== test suite on SQLite =="
-	DATABASE_URL=sqlite:///$(CURDIR)/.test-db.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== test suite on SQLite$(if $(SQLITE_MARKS), ($(SQLITE_MARKS))) =="
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-db.sqlite3 $(BIN)/pytest $(if $(SQLITE_MARKS),-m '$(SQLITE_MARKS)') $(PYTEST_ARGS)
 
 test-postgres: venv
 	@echo "== test suite on PostgreSQL =="
